@@ -1,0 +1,44 @@
+/**
+ * The Azure Key Vault provider for the Secrets Store CSI Driver: serves the driver's gRPC
+ * provider API on a Unix socket until SIGTERM or SIGINT.
+ */
+import { FlagError, parseFlags, usage } from "./src/ops/flags.ts";
+import { createLogger } from "./src/ops/logger.ts";
+import { startProvider } from "./src/provider.ts";
+import { PROVIDER_NAME, PROVIDER_VERSION } from "./src/version.ts";
+
+async function main(args: string[]): Promise<number> {
+  if (args.includes("--help") || args.includes("-h") || args.includes("-help")) {
+    console.log(usage());
+    return 0;
+  }
+  let flags;
+  try {
+    flags = parseFlags(args);
+  } catch (error) {
+    if (!(error instanceof FlagError)) throw error;
+    console.error(`error: ${error.message}`);
+    return 2;
+  }
+  if (flags.version) {
+    console.log(JSON.stringify({ name: PROVIDER_NAME, version: PROVIDER_VERSION, runtime: `deno ${Deno.version.deno}` }));
+    return 0;
+  }
+  const logger = createLogger({ json: flags.logFormatJson, verbosity: flags.verbosity });
+  for (const name of flags.ignored) logger.warn(`flag --${name} has no effect and is ignored`);
+  const provider = await startProvider(flags, logger);
+  const stopped = Promise.withResolvers<void>();
+  const onSignal = (signal: Deno.Signal) => () => {
+    logger.info("shutting down", { signal });
+    provider.stop().then(stopped.resolve, stopped.reject);
+  };
+  const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT", "SIGBREAK"] : ["SIGTERM", "SIGINT"];
+  for (const signal of signals) Deno.addSignalListener(signal, onSignal(signal));
+  await stopped.promise;
+  logger.info("stopped");
+  return 0;
+}
+
+if (import.meta.main) {
+  Deno.exit(await main(Deno.args));
+}

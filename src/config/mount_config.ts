@@ -1,0 +1,218 @@
+import {
+  AZURE_STACK_CLOUD,
+  CloudEnvironment,
+  cloudFromEnvironmentFile,
+  isCloudName,
+  wellKnownCloud,
+} from "./clouds.ts";
+import { InvalidMountConfigError } from "./errors.ts";
+import { parseGoBool } from "./go_bool.ts";
+import { ObjectSpec } from "./object_spec.ts";
+import { parseObjects } from "./objects.ts";
+import { ConfigProblem, ProblemList } from "./problems.ts";
+import { DecodedMountRequest } from "./request.ts";
+import { suggestName } from "./suggest.ts";
+
+/** Pod-info keys the driver adds to the attributes. */
+export const POD_NAME = "csi.storage.k8s.io/pod.name";
+export const POD_NAMESPACE = "csi.storage.k8s.io/pod.namespace";
+export const SERVICE_ACCOUNT_TOKENS = "csi.storage.k8s.io/serviceAccount.tokens";
+
+/** The SecretProviderClass parameters this provider reads (keys are case-sensitive). */
+export const PARAMETERS = [
+  "keyvaultName",
+  "tenantID",
+  "tenantId",
+  "cloudName",
+  "cloudEnvFileName",
+  "usePodIdentity",
+  "useVMManagedIdentity",
+  "userAssignedIdentityID",
+  "clientID",
+  "useAzureTokenProxy",
+  "objects",
+] as const;
+
+/** Keys the driver or Kubernetes puts in the attributes that are not ours to judge. */
+const FOREIGN_KEYS = ["secretProviderClass", "providerName"];
+
+/** Everything one mount needs, validated; nothing after this parses the request again. */
+export interface MountConfig {
+  readonly podName: string;
+  readonly podNamespace: string;
+  readonly keyvaultName: string;
+  /** `https://<vault>.<cloud suffix>` */
+  readonly vaultUrl: string;
+  readonly tenantId: string;
+  readonly cloud: CloudEnvironment;
+  readonly usePodIdentity: boolean;
+  readonly useVMManagedIdentity: boolean;
+  readonly useAzureTokenProxy: boolean;
+  readonly userAssignedIdentityID: string;
+  readonly clientID: string;
+  /** The raw `csi.storage.k8s.io/serviceAccount.tokens` JSON, or "" when absent. */
+  readonly serviceAccountTokens: string;
+  /** nodePublishSecretRef data, `null` when the pod names no secret. */
+  readonly secrets: Readonly<Record<string, string>> | null;
+  readonly objects: readonly ObjectSpec[];
+  /** The mode for files whose object sets no filePermission. */
+  readonly defaultFileMode: number;
+}
+
+/** What reading a config needs from outside: the default cloud and a file reader. */
+export interface ConfigEnvironment {
+  /** The `--cloud-name` flag. */
+  readonly defaultCloudName: string;
+  /** Reads a cloud environment file (AzureStackCloud); throws when it cannot. */
+  readonly readTextFile: (path: string) => string;
+}
+
+/** A config and the problems found while reading it (warnings only when it is set). */
+export interface ReadConfigResult {
+  readonly config?: MountConfig;
+  readonly problems: readonly ConfigProblem[];
+}
+
+/** Reads a decoded mount request into a MountConfig, collecting every problem. */
+export function readMountConfig(
+  request: DecodedMountRequest,
+  environment: ConfigEnvironment,
+): ReadConfigResult {
+  const problems = new ProblemList();
+  const attributes = request.attributes;
+  const get = (key: string): string => (attributes[key] ?? "").trim();
+  warnUnknownParameters(attributes, problems);
+
+  const podName = get(POD_NAME);
+  if (podName === "") problems.error(POD_NAME, "pod name is not provided");
+  const podNamespace = get(POD_NAMESPACE);
+  if (podNamespace === "") problems.error(POD_NAMESPACE, "pod namespace is not provided");
+
+  const flag = (name: string): boolean => {
+    try {
+      return parseGoBool(name, get(name));
+    } catch (error) {
+      problems.error(name, (error as Error).message);
+      return false;
+    }
+  };
+  const usePodIdentity = flag("usePodIdentity");
+  const useVMManagedIdentity = flag("useVMManagedIdentity");
+  const useAzureTokenProxy = flag("useAzureTokenProxy");
+  checkOneIdentityMode({ usePodIdentity, useVMManagedIdentity, useAzureTokenProxy }, problems);
+
+  const keyvaultName = get("keyvaultName");
+  checkVaultName(keyvaultName, problems);
+  const tenantId = get("tenantID") || get("tenantId");
+  if (tenantId === "") problems.error("tenantID", "tenantId is not provided");
+  else if (!/^[0-9A-Za-z.-]+$/.test(tenantId)) {
+    problems.error("tenantID", `tenantID ${JSON.stringify(tenantId)} may only contain letters, digits, '-' and '.'`);
+  }
+  const cloud = readCloud(get("cloudName") || environment.defaultCloudName, get("cloudEnvFileName"), environment, problems);
+
+  const objectsText = attributes["objects"] ?? "";
+  if (objectsText.trim() === "") problems.error("objects", "objects is not set");
+  const objects = objectsText.trim() === "" ? [] : parseObjects(objectsText, problems);
+
+  if (problems.errors.length > 0 || !cloud) return { problems: problems.items };
+  return {
+    problems: problems.items,
+    config: {
+      podName,
+      podNamespace,
+      keyvaultName,
+      vaultUrl: `https://${keyvaultName}.${cloud.keyVaultDnsSuffix}`,
+      tenantId,
+      cloud,
+      usePodIdentity,
+      useVMManagedIdentity,
+      useAzureTokenProxy,
+      userAssignedIdentityID: get("userAssignedIdentityID"),
+      clientID: get("clientID"),
+      serviceAccountTokens: get(SERVICE_ACCOUNT_TOKENS),
+      secrets: request.secrets,
+      objects,
+      defaultFileMode: request.permission,
+    },
+  };
+}
+
+/** Like {@link readMountConfig}, but throws one error listing every problem. */
+export function requireMountConfig(
+  request: DecodedMountRequest,
+  environment: ConfigEnvironment,
+): { config: MountConfig; warnings: readonly ConfigProblem[] } {
+  const { config, problems } = readMountConfig(request, environment);
+  if (!config) {
+    const errors = problems.filter((problem) => problem.severity === "error");
+    throw new InvalidMountConfigError(errors.map((problem) => problem.message).join("; "));
+  }
+  return { config, warnings: problems };
+}
+
+function checkOneIdentityMode(flags: Record<string, boolean>, problems: ProblemList): void {
+  const enabled = Object.entries(flags).filter(([, on]) => on).map(([name]) => name);
+  if (enabled.length > 1) {
+    problems.error(
+      enabled[1],
+      `only one identity mode can be enabled at a time: ${enabled.join(" and ")} are both enabled ` +
+        "(choose one of usePodIdentity, useVMManagedIdentity, or useAzureTokenProxy)",
+    );
+  }
+}
+
+function checkVaultName(name: string, problems: ProblemList): void {
+  if (name === "") {
+    problems.error("keyvaultName", "keyvaultName is not provided");
+  } else if (name.length < 3 || name.length > 24) {
+    problems.error(
+      "keyvaultName",
+      `failed to get vault: Invalid vault name: ${JSON.stringify(name)}, must be between 3 and 24 chars`,
+    );
+  } else if (!/^[-A-Za-z0-9]+$/.test(name)) {
+    problems.error(
+      "keyvaultName",
+      `failed to get vault: Invalid vault name: ${JSON.stringify(name)}, must match [-a-zA-Z0-9]{3,24}`,
+    );
+  }
+}
+
+function readCloud(
+  name: string,
+  fileName: string,
+  environment: ConfigEnvironment,
+  problems: ProblemList,
+): CloudEnvironment | undefined {
+  try {
+    if (name.toUpperCase() !== AZURE_STACK_CLOUD) return wellKnownCloud(name);
+    if (fileName === "") {
+      throw new InvalidMountConfigError(
+        "cloudName AzureStackCloud is not valid, error: cloudEnvFileName must name the cloud's environment file",
+      );
+    }
+    return cloudFromEnvironmentFile(fileName, readCloudFile(fileName, environment));
+  } catch (error) {
+    problems.error(isCloudName(name) ? "cloudEnvFileName" : "cloudName", (error as Error).message);
+    return undefined;
+  }
+}
+
+function readCloudFile(fileName: string, environment: ConfigEnvironment): string {
+  try {
+    return environment.readTextFile(fileName);
+  } catch (error) {
+    throw new InvalidMountConfigError(
+      `cloudName AzureStackCloud is not valid, error: cannot read ${fileName}: ${(error as Error).message}`,
+    );
+  }
+}
+
+function warnUnknownParameters(attributes: Readonly<Record<string, string>>, problems: ProblemList): void {
+  for (const key of Object.keys(attributes)) {
+    if ((PARAMETERS as readonly string[]).includes(key)) continue;
+    if (key.startsWith("csi.storage.k8s.io/") || FOREIGN_KEYS.includes(key)) continue;
+    const suggestion = suggestName(key, PARAMETERS);
+    const hint = suggestion ? `; did you mean ${JSON.stringify(suggestion)}?` : "";
+    problems.warning(key, `unknown parameter ${JSON.stringify(key)} is ignored${hint}`, suggestion);
+  }
+}

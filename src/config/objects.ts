@@ -1,0 +1,207 @@
+import { ObjectEncoding, ObjectFormat, ObjectSpec } from "./object_spec.ts";
+import { filePathProblem } from "./paths.ts";
+import { ProblemList } from "./problems.ts";
+import { suggestName } from "./suggest.ts";
+import { parseYamlStrings, YamlError } from "./yaml.ts";
+import { MAX_FILE_MODE } from "./request.ts";
+
+/** The fields an object entry may have; the Go provider silently ignores any other. */
+export const OBJECT_FIELDS = [
+  "objectName",
+  "objectAlias",
+  "objectType",
+  "objectVersion",
+  "objectVersionHistory",
+  "objectFormat",
+  "objectEncoding",
+  "filePermission",
+] as const;
+
+const FORMATS: readonly ObjectFormat[] = ["pem", "pfx"];
+const ENCODINGS: readonly ObjectEncoding[] = ["utf-8", "base64", "hex"];
+/** More versions than this in one file set is a mistake, not a wish. */
+export const MAX_VERSION_HISTORY = 1000;
+
+const SHAPE_HINT = 'objects must be a YAML mapping whose "array:" key lists one YAML string ' +
+  'per object (write each item as "- |" followed by its fields)';
+
+/**
+ * Reads the `objects` parameter: a YAML mapping whose `array:` lists YAML strings, each one
+ * object. Problems are collected; the specs returned are the entries that were valid.
+ */
+export function parseObjects(text: string, problems: ProblemList): ObjectSpec[] {
+  const items = objectDocuments(text, problems);
+  const specs: ObjectSpec[] = [];
+  items.forEach((item, index) => {
+    const spec = parseObject(item, index, problems);
+    if (spec) specs.push(spec);
+  });
+  return specs;
+}
+
+function objectDocuments(text: string, problems: ProblemList): string[] {
+  let root: unknown;
+  try {
+    root = parseYamlStrings(text);
+  } catch (error) {
+    problems.error("objects", `failed to yaml unmarshal objects, error: ${(error as Error).message}`);
+    return [];
+  }
+  if (!isMap(root) || !("array" in root)) {
+    problems.error("objects", `failed to yaml unmarshal objects: ${SHAPE_HINT}`);
+    return [];
+  }
+  const array = root.array;
+  if (array === null || array === "") return [];
+  if (!Array.isArray(array)) {
+    problems.error("objects.array", `failed to yaml unmarshal objects: ${SHAPE_HINT}`);
+    return [];
+  }
+  const documents: string[] = [];
+  array.forEach((item, index) => {
+    if (typeof item === "string") documents.push(item);
+    else {
+      problems.error(
+        `objects.array[${index}]`,
+        `failed to yaml unmarshal objects: item ${index} is ${describe(item)}; ${SHAPE_HINT}`,
+      );
+    }
+  });
+  return documents;
+}
+
+function parseObject(text: string, index: number, problems: ProblemList): ObjectSpec | undefined {
+  const where = `objects.array[${index}]`;
+  let fields: unknown;
+  try {
+    fields = parseYamlStrings(text);
+  } catch (error) {
+    const reason = error instanceof YamlError ? error.message : String(error);
+    problems.error(where, `unmarshal failed for keyVaultObjects at index ${index}, error: ${reason}`);
+    return undefined;
+  }
+  if (!isMap(fields)) {
+    problems.error(
+      where,
+      `unmarshal failed for keyVaultObjects at index ${index}, error: expected a mapping of object fields, got ${
+        describe(fields)
+      }`,
+    );
+    return undefined;
+  }
+  const before = problems.errors.length;
+  const read = (field: string): string => readScalar(fields as Record<string, unknown>, field, where, problems);
+  warnUnknownFields(fields, where, problems);
+  const objectName = read("objectName");
+  const objectAlias = read("objectAlias");
+  const objectType = read("objectType");
+  const objectVersion = read("objectVersion");
+  const label = `objectType:${objectType}, objectName:${objectName}, objectVersion:${objectVersion}`;
+  const fail = (field: string, message: string) =>
+    problems.error(`${where}.${field}`, `failed to get ${label}: ${message}`);
+
+  if (objectName === "") fail("objectName", "objectName is required");
+  if (objectType === "") fail("objectType", "objectType is required: secret, key, or cert");
+  const fileName = objectAlias || objectName;
+  const pathProblem = fileName === "" ? undefined : filePathProblem(fileName);
+  if (pathProblem) fail(objectAlias ? "objectAlias" : "objectName", pathProblem);
+  const objectFormat = readChoice(read("objectFormat"), FORMATS, "pem", "objectFormat", fail);
+  const objectEncoding = readChoice(read("objectEncoding"), ENCODINGS, "utf-8", "objectEncoding", fail);
+  const filePermission = readFilePermission(read("filePermission"), fail);
+  const objectVersionHistory = readHistory(read("objectVersionHistory"), fail);
+  if (problems.errors.length > before) return undefined;
+  return {
+    index,
+    objectName,
+    objectAlias,
+    objectType,
+    objectVersion,
+    objectVersionHistory,
+    objectFormat,
+    objectEncoding,
+    filePermission,
+    fileName,
+  };
+}
+
+function readScalar(
+  fields: Record<string, unknown>,
+  field: string,
+  where: string,
+  problems: ProblemList,
+): string {
+  const value = fields[field];
+  if (value === undefined || value === null) return "";
+  if (typeof value !== "string") {
+    problems.error(`${where}.${field}`, `${field} must be a single value, got ${describe(value)}`);
+    return "";
+  }
+  return value.trim();
+}
+
+function readChoice<T extends string>(
+  value: string,
+  choices: readonly T[],
+  fallback: T,
+  field: string,
+  fail: (field: string, message: string) => void,
+): T {
+  if (value === "") return fallback;
+  const lower = value.toLowerCase() as T;
+  if (choices.includes(lower)) return lower;
+  const expected = field === "objectFormat" ? "should be PEM or PFX" : "should be hex, base64 or utf-8";
+  fail(field, `invalid ${field}: ${value}, ${expected}`);
+  return fallback;
+}
+
+function readFilePermission(
+  value: string,
+  fail: (field: string, message: string) => void,
+): number | undefined {
+  if (value === "") return undefined;
+  const mode = /^[0-7]{1,4}$/.test(value) ? parseInt(value, 8) : NaN;
+  if (!(mode >= 0 && mode <= MAX_FILE_MODE)) {
+    fail(
+      "filePermission",
+      `file permission must be an octal file mode between 0000 and 0777 such as "0644", got ${
+        JSON.stringify(value)
+      }`,
+    );
+    return undefined;
+  }
+  return mode;
+}
+
+function readHistory(value: string, fail: (field: string, message: string) => void): number {
+  if (value === "") return 0;
+  const count = /^[+]?\d{1,10}$/.test(value) ? Number(value) : NaN;
+  if (!(count >= 0 && count <= MAX_VERSION_HISTORY)) {
+    fail(
+      "objectVersionHistory",
+      `objectVersionHistory must be a whole number from 0 to ${MAX_VERSION_HISTORY}, got ${
+        JSON.stringify(value)
+      }`,
+    );
+    return 0;
+  }
+  return count;
+}
+
+function warnUnknownFields(fields: Record<string, unknown>, where: string, problems: ProblemList): void {
+  for (const key of Object.keys(fields)) {
+    if ((OBJECT_FIELDS as readonly string[]).includes(key)) continue;
+    const suggestion = suggestName(key, OBJECT_FIELDS);
+    const hint = suggestion ? `; did you mean ${JSON.stringify(suggestion)}?` : "";
+    problems.warning(`${where}.${key}`, `unknown object field ${JSON.stringify(key)} is ignored${hint}`, suggestion);
+  }
+}
+
+function isMap(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function describe(value: unknown): string {
+  if (value === null || value === undefined) return "empty";
+  if (Array.isArray(value)) return "a list";
+  return typeof value === "object" ? "a mapping" : `a ${typeof value}`;
+}

@@ -1,0 +1,45 @@
+import { ClientSecretCredential } from "@azure/identity";
+import { createHash } from "node:crypto";
+import { InvalidMountConfigError } from "../config/errors.ts";
+import type { MountConfig } from "../config/mount_config.ts";
+import type { IdentityMode, ResolvedIdentity } from "./identity_mode.ts";
+
+/**
+ * A service principal's client id and secret from the pod's nodePublishSecretRef Secret
+ * (keys `clientid` and `clientsecret`, any case), exchanged at the cloud's Entra authority.
+ */
+export const servicePrincipal: IdentityMode = {
+  name: "servicePrincipal",
+  applies: () => true,
+  resolve(config: MountConfig): ResolvedIdentity {
+    if (config.secrets === null) {
+      throw new InvalidMountConfigError(
+        "failed to get credentials, nodePublishSecretRef secret is not set: a service principal needs " +
+          "nodePublishSecretRef with clientid and clientsecret (or choose another identity mode)",
+      );
+    }
+    const clientId = secretValue(config.secrets, "clientid");
+    const clientSecret = secretValue(config.secrets, "clientsecret");
+    const secretHash = createHash("sha256").update(clientSecret).digest("hex").slice(0, 32);
+    return {
+      mode: "servicePrincipal",
+      key: `sp|${config.cloud.activeDirectoryEndpoint}|${config.tenantId}|${clientId}|${secretHash}`,
+      description: `service principal ${clientId} in tenant ${config.tenantId}`,
+      createCredential: () =>
+        new ClientSecretCredential(config.tenantId, clientId, clientSecret, {
+          authorityHost: config.cloud.activeDirectoryEndpoint,
+        }),
+    };
+  },
+};
+
+function secretValue(secrets: Readonly<Record<string, string>>, wanted: string): string {
+  const key = Object.keys(secrets).find((name) => name.toLowerCase() === wanted);
+  const value = key === undefined ? "" : secrets[key].trim();
+  if (value === "") {
+    throw new InvalidMountConfigError(
+      `could not find ${wanted} in secrets: the nodePublishSecretRef Secret must have a non-empty ${wanted} key`,
+    );
+  }
+  return value;
+}

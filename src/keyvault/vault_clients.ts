@@ -1,0 +1,80 @@
+import type { CertificateClient } from "@azure/keyvault-certificates";
+import type { KeyClient } from "@azure/keyvault-keys";
+import type { SecretClient } from "@azure/keyvault-secrets";
+import { BoundedMap } from "../cache/bounded_map.ts";
+import type { CredentialCache } from "../identity/credentials.ts";
+import type { ResolvedIdentity } from "../identity/identity_mode.ts";
+import { PROVIDER_NAME, PROVIDER_VERSION } from "../version.ts";
+
+/** The Key Vault clients of one vault, as one identity. */
+export interface VaultAccess {
+  readonly vaultUrl: string;
+  readonly identity: ResolvedIdentity;
+  secrets(): Promise<SecretClient>;
+  keys(): Promise<KeyClient>;
+  certificates(): Promise<CertificateClient>;
+}
+
+type ClientKind = "secrets" | "keys" | "certificates";
+type AnyClient = SecretClient | KeyClient | CertificateClient;
+
+const CLIENT_OPTIONS = {
+  userAgentOptions: { userAgentPrefix: `${PROVIDER_NAME}/${PROVIDER_VERSION}` },
+};
+
+/**
+ * Reuses Key Vault clients per (vault, identity, kind). A client keeps the challenge it
+ * learned and its connections, so a warm mount sends exactly one GET per object. The SDK
+ * modules for keys and certificates load only when a mount first asks for them.
+ */
+export class VaultClients {
+  readonly #clients: BoundedMap<string, Promise<AnyClient>>;
+
+  constructor(private readonly credentials: CredentialCache, capacity = 1000) {
+    this.#clients = new BoundedMap(capacity);
+  }
+
+  /** The clients for `vaultUrl` as `identity`. */
+  access(vaultUrl: string, identity: ResolvedIdentity): VaultAccess {
+    const client = <C extends AnyClient>(kind: ClientKind) =>
+      this.#client(kind, vaultUrl, identity) as Promise<C>;
+    return {
+      vaultUrl,
+      identity,
+      secrets: () => client<SecretClient>("secrets"),
+      keys: () => client<KeyClient>("keys"),
+      certificates: () => client<CertificateClient>("certificates"),
+    };
+  }
+
+  #client(kind: ClientKind, vaultUrl: string, identity: ResolvedIdentity): Promise<AnyClient> {
+    const key = `${kind}|${vaultUrl}|${identity.key}`;
+    const created = this.#clients.getOrCreate(key, () => {
+      const credential = this.credentials.credentialFor(identity);
+      return createClient(kind, vaultUrl, credential);
+    });
+    created.catch(() => this.#clients.delete(key));
+    return created;
+  }
+}
+
+async function createClient(
+  kind: ClientKind,
+  vaultUrl: string,
+  credential: ReturnType<CredentialCache["credentialFor"]>,
+): Promise<AnyClient> {
+  switch (kind) {
+    case "secrets": {
+      const { SecretClient } = await import("@azure/keyvault-secrets");
+      return new SecretClient(vaultUrl, credential, CLIENT_OPTIONS);
+    }
+    case "keys": {
+      const { KeyClient } = await import("@azure/keyvault-keys");
+      return new KeyClient(vaultUrl, credential, CLIENT_OPTIONS);
+    }
+    case "certificates": {
+      const { CertificateClient } = await import("@azure/keyvault-certificates");
+      return new CertificateClient(vaultUrl, credential, CLIENT_OPTIONS);
+    }
+  }
+}

@@ -1,0 +1,178 @@
+import { InFlight } from "../cache/in_flight.ts";
+import { mapLimited } from "../cache/limit.ts";
+import { InvalidMountConfigError } from "../config/errors.ts";
+import { objectLabel } from "../config/object_spec.ts";
+import { conflictingPaths } from "../config/paths.ts";
+import { CredentialCache } from "../identity/credentials.ts";
+import { describeAzureError, ObjectError } from "../keyvault/errors.ts";
+import { VaultAccess, VaultClients } from "../keyvault/vault_clients.ts";
+import { Fetched, ObjectFormatError, OutputFile, VersionProperties } from "../objects/object_type.ts";
+import type { Logger } from "../ops/logger.ts";
+import type { MountFile, MountObserver, MountRequestFields, MountResult, ObjectVersion } from "./mount_types.ts";
+import { ProviderOptions } from "./mount_types.ts";
+import { conflictMessage, MountPlan, planMount, PlannedObject } from "./plan.ts";
+
+/** What the mount pipeline is built from; one instance serves every mount of the process. */
+export interface MounterDependencies {
+  readonly options: ProviderOptions;
+  readonly logger: Logger;
+  /** Reads a cloud environment file (AzureStackCloud). */
+  readonly readTextFile: (path: string) => string;
+  readonly observer?: MountObserver;
+  readonly credentials?: CredentialCache;
+  readonly vaults?: VaultClients;
+}
+
+/** The files one object produced and the version they came from. */
+interface ObjectOutput {
+  readonly files: MountFile[];
+  readonly versions: ObjectVersion[];
+}
+
+/**
+ * One Mount, top to bottom: plan (decode, validate, resolve identity) → fetch every object
+ * concurrently within a bound → format → files and versions. All or nothing: the first
+ * failing object fails the mount and no file is returned.
+ */
+export class Mounter {
+  readonly #credentials: CredentialCache;
+  readonly #vaults: VaultClients;
+  readonly #inFlight = new InFlight<Fetched<unknown>>();
+  readonly #listings = new InFlight<VersionProperties[]>();
+
+  constructor(private readonly deps: MounterDependencies) {
+    this.#credentials = deps.credentials ?? new CredentialCache();
+    this.#vaults = deps.vaults ?? new VaultClients(this.#credentials);
+  }
+
+  /** Validates a request without calling Key Vault; throws InvalidMountConfigError. */
+  plan(request: MountRequestFields): MountPlan {
+    const { options, readTextFile } = this.deps;
+    return planMount(request, { defaultCloudName: options.defaultCloudName, nmiAddress: options.nmiAddress, readTextFile });
+  }
+
+  /** Performs one mount; `signal` carries the call's deadline and cancellation. */
+  async mount(request: MountRequestFields, signal: AbortSignal): Promise<MountResult> {
+    const plan = this.plan(request);
+    for (const warning of plan.warnings) {
+      this.deps.logger.warn(warning.message, { where: warning.where, pod: podOf(plan) });
+    }
+    const vault = this.#vaults.access(plan.config.vaultUrl, plan.identity);
+    const outputs = await mapLimited(
+      plan.objects,
+      this.deps.options.objectConcurrency,
+      (object) => this.#mountObject(plan, vault, object, signal),
+    );
+    const files = outputs.flatMap((output) => output.files);
+    const conflict = conflictingPaths(files.map((file) => file.path));
+    if (conflict) throw new InvalidMountConfigError(conflictMessage(conflict));
+    return { files, objectVersions: uniqueVersions(outputs.flatMap((output) => output.versions)) };
+  }
+
+  async #mountObject(plan: MountPlan, vault: VaultAccess, object: PlannedObject, signal: AbortSignal): Promise<ObjectOutput> {
+    const { spec } = object;
+    const started = performance.now();
+    try {
+      const output = spec.objectVersionHistory > 1
+        ? await this.#mountHistory(plan, vault, object, signal)
+        : await this.#mountOne(plan, vault, object, signal);
+      this.#observe(object, started);
+      return output;
+    } catch (error) {
+      const failure = error instanceof ObjectFormatError
+        ? { kind: "unsupported" as const, text: error.message }
+        : describeAzureError(error, signal);
+      const objectError = new ObjectError(objectLabel(spec), failure);
+      this.#observe(object, started, objectError.message);
+      throw objectError;
+    }
+  }
+
+  async #mountOne(plan: MountPlan, vault: VaultAccess, object: PlannedObject, signal: AbortSignal): Promise<ObjectOutput> {
+    const { spec } = object;
+    const fetched = await this.#get(vault, object, spec.objectVersion, signal);
+    const files = this.#format(plan, object, fetched.value, spec.fileName);
+    return { files, versions: [{ id: `${spec.objectType}/${spec.objectName}`, version: fetched.version }] };
+  }
+
+  async #mountHistory(plan: MountPlan, vault: VaultAccess, object: PlannedObject, signal: AbortSignal): Promise<ObjectOutput> {
+    const { spec, type } = object;
+    const listKey = `${vault.identity.key}|${vault.vaultUrl}|${type.type}|${spec.objectName}`;
+    const listed = await this.#listings.run(listKey, signal, (shared) => type.listVersions(vault, spec.objectName, shared));
+    const chosen = pickVersions(listed, spec.objectVersion, spec.objectVersionHistory);
+    const fetched = await mapLimited(
+      chosen,
+      this.deps.options.objectConcurrency,
+      (version) => this.#get(vault, object, version.version, signal),
+    );
+    const files = fetched.flatMap((item, i) => this.#format(plan, object, item.value, `${spec.fileName}/${i}`));
+    const versions = fetched.map((item, i) => ({ id: `${spec.objectType}/${spec.objectName}/${i}`, version: item.version }));
+    return { files, versions };
+  }
+
+  #get(vault: VaultAccess, object: PlannedObject, version: string, signal: AbortSignal): Promise<Fetched<unknown>> {
+    const { spec, type } = object;
+    const key = `${vault.identity.key}|${vault.vaultUrl}|${type.type}|${spec.objectName}|${version}`;
+    return this.#inFlight.run(key, signal, (shared) => type.get(vault, spec.objectName, version, shared));
+  }
+
+  #format(plan: MountPlan, object: PlannedObject, value: unknown, path: string): MountFile[] {
+    const { spec, type } = object;
+    const mode = spec.filePermission ?? plan.config.defaultFileMode;
+    const context = {
+      constructPemChain: this.deps.options.constructPemChain,
+      writeCertAndKeyInSeparateFiles: this.deps.options.writeCertAndKeyInSeparateFiles,
+      warn: (message: string) => this.deps.logger.warn(message, { object: objectLabel(spec), pod: podOf(plan) }),
+    };
+    return type.toFiles(spec, value, context).map((file: OutputFile) => ({
+      path: path + file.suffix,
+      mode,
+      contents: file.contents,
+    }));
+  }
+
+  #observe(object: PlannedObject, started: number, error?: string): void {
+    this.deps.observer?.keyVaultRequest({
+      objectType: object.spec.objectType,
+      objectName: object.spec.objectName,
+      seconds: (performance.now() - started) / 1000,
+      error,
+    });
+  }
+}
+
+/**
+ * Chooses the versions a history mount writes: enabled ones, newest first, starting at the
+ * requested version (the newest for "" or "latest"), at most `count` of them.
+ */
+export function pickVersions(
+  listed: readonly VersionProperties[],
+  startVersion: string,
+  count: number,
+): VersionProperties[] {
+  const created = (version: VersionProperties) => version.createdOn?.getTime() ?? 0;
+  const enabled = listed.filter((version) => version.enabled).sort((a, b) => created(b) - created(a));
+  const start = startVersion === "" || startVersion.toLowerCase() === "latest"
+    ? 0
+    : enabled.findIndex((version) => version.version === startVersion);
+  if (start < 0) {
+    throw new ObjectFormatError(
+      `objectVersion ${startVersion} is not among the ${enabled.length} enabled versions of this object`,
+    );
+  }
+  return enabled.slice(start, start + count);
+}
+
+function uniqueVersions(versions: ObjectVersion[]): ObjectVersion[] {
+  const seen = new Set<string>();
+  return versions.filter((version) => {
+    const key = `${version.id}\u0000${version.version}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+function podOf(plan: MountPlan): string {
+  return `${plan.config.podNamespace}/${plan.config.podName}`;
+}

@@ -1,0 +1,56 @@
+/** The three JSON fields of a MountRequest, as the driver sends them. */
+export interface MountRequestFields {
+  readonly attributes: string;
+  readonly secrets: string;
+  readonly permission: string;
+}
+
+/** One file of a mount's response. */
+export interface MountFile {
+  readonly path: string;
+  readonly mode: number;
+  readonly contents: Uint8Array;
+}
+
+/** The version of one mounted object, reported for rotation. */
+export interface ObjectVersion {
+  readonly id: string;
+  readonly version: string;
+}
+
+/** What a successful mount returns to the driver. */
+export interface MountResult {
+  readonly files: readonly MountFile[];
+  readonly objectVersions: readonly ObjectVersion[];
+}
+
+/** The provider-wide options that shape every mount (from flags). */
+export interface ProviderOptions {
+  readonly constructPemChain: boolean;
+  readonly writeCertAndKeyInSeparateFiles: boolean;
+  /** `--cloud-name`: the cloud of SecretProviderClasses that name none. */
+  readonly defaultCloudName: string;
+  /** `--nmi-address`: aad-pod-identity's NMI, `host:port`. */
+  readonly nmiAddress: string;
+  /** How many objects of one mount are fetched at once. */
+  readonly objectConcurrency: number;
+}
+
+/** Default provider options, the Go provider's flag defaults. */
+export const DEFAULT_PROVIDER_OPTIONS: ProviderOptions = {
+  constructPemChain: true,
+  writeCertAndKeyInSeparateFiles: false,
+  defaultCloudName: "AzurePublicCloud",
+  nmiAddress: "localhost:2579",
+  objectConcurrency: 8,
+};
+
+/** Receives timings of Key Vault calls (metrics); every method is optional work. */
+export interface MountObserver {
+  keyVaultRequest(event: {
+    objectType: string;
+    objectName: string;
+    seconds: number;
+    error?: string;
+  }): void;
+}

@@ -1,0 +1,51 @@
+import type { ObjectSpec } from "../config/object_spec.ts";
+import type { VaultAccess } from "../keyvault/vault_clients.ts";
+
+/** One version of an object as a version listing reports it. */
+export interface VersionProperties {
+  readonly version: string;
+  readonly enabled: boolean;
+  /** Creation time; a version without one sorts as the Unix epoch. */
+  readonly createdOn?: Date;
+}
+
+/** An object as fetched from Key Vault: its version and what the type needs to format it. */
+export interface Fetched<T> {
+  readonly version: string;
+  readonly value: T;
+}
+
+/** One file an object produces; `suffix` is appended to the object's file name. */
+export interface OutputFile {
+  readonly suffix: string;
+  readonly contents: Uint8Array;
+}
+
+/** The provider-wide choices that shape output files (flags). */
+export interface FormatContext {
+  readonly constructPemChain: boolean;
+  readonly writeCertAndKeyInSeparateFiles: boolean;
+  /** Logs a warning about this object (never its content). */
+  warn(message: string): void;
+}
+
+/** Content that Key Vault returned but that cannot be turned into the requested files. */
+export class ObjectFormatError extends Error {
+  override name = "ObjectFormatError";
+}
+
+/**
+ * One Key Vault object type (`secret`, `key`, `cert`): how it is fetched and how its bytes
+ * become files. Adding a type means one module implementing this plus its registration.
+ */
+export interface ObjectType<T = unknown> {
+  readonly type: string;
+  /** Why this type cannot honour the spec's fields, checked before any network call. */
+  checkSpec(spec: ObjectSpec): string | undefined;
+  /** Fetches one version (`""` = the current one). */
+  get(vault: VaultAccess, name: string, version: string, signal: AbortSignal): Promise<Fetched<T>>;
+  /** Lists every version of the object, following every page. */
+  listVersions(vault: VaultAccess, name: string, signal: AbortSignal): Promise<VersionProperties[]>;
+  /** Turns fetched content into files; throws ObjectFormatError when it cannot. */
+  toFiles(spec: ObjectSpec, value: T, context: FormatContext): OutputFile[];
+}

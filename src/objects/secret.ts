@@ -1,0 +1,55 @@
+import type { ObjectSpec } from "../config/object_spec.ts";
+import type { VaultAccess } from "../keyvault/vault_clients.ts";
+import { decodeContent } from "./encoding.ts";
+import {
+  Fetched,
+  FormatContext,
+  ObjectFormatError,
+  ObjectType,
+  OutputFile,
+  VersionProperties,
+} from "./object_type.ts";
+
+/** A secret as the files need it. */
+export interface SecretContent {
+  readonly value: string;
+  readonly contentType?: string;
+  /** Set when the secret backs a certificate (its `kid`). */
+  readonly certificateKeyId?: string;
+}
+
+/** `objectType: secret`: the value, decoded by objectEncoding. */
+export const secretType: ObjectType<SecretContent> = {
+  type: "secret",
+
+  checkSpec: () => undefined,
+
+  async get(vault: VaultAccess, name: string, version: string, signal: AbortSignal): Promise<Fetched<SecretContent>> {
+    const client = await vault.secrets();
+    const secret = await client.getSecret(name, { version: version || undefined, abortSignal: signal });
+    if (secret.value === undefined) throw new ObjectFormatError("secret value is nil");
+    if (!secret.properties.version) throw new ObjectFormatError("secret id is nil");
+    return {
+      version: secret.properties.version,
+      value: {
+        value: secret.value,
+        contentType: secret.properties.contentType,
+        certificateKeyId: secret.properties.certificateKeyId,
+      },
+    };
+  },
+
+  async listVersions(vault: VaultAccess, name: string, signal: AbortSignal): Promise<VersionProperties[]> {
+    const client = await vault.secrets();
+    const versions: VersionProperties[] = [];
+    for await (const properties of client.listPropertiesOfSecretVersions(name, { abortSignal: signal })) {
+      if (!properties.version) continue;
+      versions.push({ version: properties.version, enabled: properties.enabled !== false, createdOn: properties.createdOn });
+    }
+    return versions;
+  },
+
+  toFiles(spec: ObjectSpec, content: SecretContent, _context: FormatContext): OutputFile[] {
+    return [{ suffix: "", contents: decodeContent(content.value, spec.objectEncoding) }];
+  },
+};

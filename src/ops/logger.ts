@@ -1,0 +1,61 @@
+/** Structured fields of a log line. Values are ids, names and counts: never secret content. */
+export type LogFields = Record<string, string | number | boolean | undefined>;
+
+/** The provider's logger: klog-like levels, text or JSON lines on stderr. */
+export interface Logger {
+  error(message: string, fields?: LogFields): void;
+  warn(message: string, fields?: LogFields): void;
+  info(message: string, fields?: LogFields): void;
+  /** Logs only when the `-v` verbosity is at least `level` (klog's V(level)). */
+  debug(level: number, message: string, fields?: LogFields): void;
+}
+
+/** How logs are written. */
+export interface LoggerOptions {
+  readonly json: boolean;
+  readonly verbosity: number;
+  /** Where a finished line goes; stderr by default. */
+  readonly write?: (line: string) => void;
+}
+
+const encoder = new TextEncoder();
+
+function writeStderr(line: string): void {
+  Deno.stderr.writeSync(encoder.encode(line + "\n"));
+}
+
+/** Creates a logger writing text (`time LEVEL message k=v`) or JSON lines. */
+export function createLogger(options: LoggerOptions): Logger {
+  const write = options.write ?? writeStderr;
+  const emit = (level: string, message: string, fields: LogFields = {}) => {
+    const time = new Date().toISOString();
+    const defined = Object.entries(fields).filter(([, value]) => value !== undefined);
+    if (options.json) {
+      write(JSON.stringify({ ts: time, level, msg: message, ...Object.fromEntries(defined) }));
+    } else {
+      const pairs = defined.map(([key, value]) => `${key}=${formatValue(value)}`);
+      write([time, level.toUpperCase(), message, ...pairs].join(" "));
+    }
+  };
+  return {
+    error: (message, fields) => emit("error", message, fields),
+    warn: (message, fields) => emit("warning", message, fields),
+    info: (message, fields) => emit("info", message, fields),
+    debug: (level, message, fields) => {
+      if (options.verbosity >= level) emit("debug", message, { v: level, ...fields });
+    },
+  };
+}
+
+/** A logger that writes nothing (one-shot tools use it when asked to be quiet). */
+export const silentLogger: Logger = {
+  error: () => {},
+  warn: () => {},
+  info: () => {},
+  debug: () => {},
+};
+
+function formatValue(value: string | number | boolean | undefined): string {
+  const text = String(value);
+  return /^[\w./:@-]*$/.test(text) && text !== "" ? text : JSON.stringify(text);
+}

@@ -1,0 +1,36 @@
+import { status as GrpcStatus } from "@grpc/grpc-js";
+import { InvalidMountConfigError } from "../config/errors.ts";
+import { FailureKind, ObjectError } from "../keyvault/errors.ts";
+
+const CODES: Record<FailureKind, GrpcStatus> = {
+  notFound: GrpcStatus.NOT_FOUND,
+  forbidden: GrpcStatus.PERMISSION_DENIED,
+  unauthenticated: GrpcStatus.UNAUTHENTICATED,
+  unavailable: GrpcStatus.UNAVAILABLE,
+  deadline: GrpcStatus.DEADLINE_EXCEEDED,
+  cancelled: GrpcStatus.CANCELLED,
+  invalid: GrpcStatus.INVALID_ARGUMENT,
+  unsupported: GrpcStatus.FAILED_PRECONDITION,
+  unknown: GrpcStatus.UNKNOWN,
+};
+
+/** A gRPC status for a failed mount: the code and the message users see in pod events. */
+export interface MountStatus {
+  readonly code: GrpcStatus;
+  readonly details: string;
+}
+
+/**
+ * Maps a mount failure to a gRPC status, in one place. The message keeps the Go provider's
+ * `failed to mount objects, error:` prefix, which users and alerts already search for.
+ */
+export function mountStatus(error: unknown): MountStatus {
+  const details = `failed to mount objects, error: ${messageOf(error)}`;
+  if (error instanceof InvalidMountConfigError) return { code: GrpcStatus.INVALID_ARGUMENT, details };
+  if (error instanceof ObjectError) return { code: CODES[error.failure.kind], details };
+  return { code: GrpcStatus.UNKNOWN, details };
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
