@@ -21,14 +21,23 @@ async function main(args: string[]): Promise<number> {
     return 2;
   }
   if (flags.version) {
-    console.log(JSON.stringify({ name: PROVIDER_NAME, version: PROVIDER_VERSION, runtime: `deno ${Deno.version.deno}` }));
+    console.log(
+      JSON.stringify({
+        name: PROVIDER_NAME,
+        version: PROVIDER_VERSION,
+        runtime: `deno ${Deno.version.deno}`,
+      }),
+    );
     return 0;
   }
   const logger = createLogger({ json: flags.logFormatJson, verbosity: flags.verbosity });
   for (const name of flags.ignored) logger.warn(`flag --${name} has no effect and is ignored`);
   const provider = await startProvider(flags, logger);
   const stopped = Promise.withResolvers<void>();
+  let stopping = false;
   const onSignal = (signal: Deno.Signal) => () => {
+    if (stopping) return;
+    stopping = true;
     logger.info("shutting down", { signal });
     provider.stop().then(stopped.resolve, stopped.reject);
   };

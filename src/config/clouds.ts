@@ -93,9 +93,7 @@ export function cloudFromEnvironmentFile(fileName: string, json: string): CloudE
     data = JSON.parse(json);
   } catch (error) {
     throw new InvalidMountConfigError(
-      `cloudName AzureStackCloud is not valid, error: ${fileName} is not JSON: ${
-        (error as Error).message
-      }`,
+      `cloudName AzureStackCloud is not valid, error: ${fileName} is not JSON: ${(error as Error).message}`,
     );
   }
   const field = (key: string): string => {

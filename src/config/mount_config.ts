@@ -106,9 +106,17 @@ export function readMountConfig(
   const tenantId = get("tenantID") || get("tenantId");
   if (tenantId === "") problems.error("tenantID", "tenantId is not provided");
   else if (!/^[0-9A-Za-z.-]+$/.test(tenantId)) {
-    problems.error("tenantID", `tenantID ${JSON.stringify(tenantId)} may only contain letters, digits, '-' and '.'`);
+    problems.error(
+      "tenantID",
+      `tenantID ${JSON.stringify(tenantId)} may only contain letters, digits, '-' and '.'`,
+    );
   }
-  const cloud = readCloud(get("cloudName") || environment.defaultCloudName, get("cloudEnvFileName"), environment, problems);
+  const cloud = readCloud(
+    get("cloudName") || environment.defaultCloudName,
+    get("cloudEnvFileName"),
+    environment,
+    problems,
+  );
 
   const objectsText = attributes["objects"] ?? "";
   if (objectsText.trim() === "") problems.error("objects", "objects is not set");

@@ -90,7 +90,8 @@ function parseObject(text: string, index: number, problems: ProblemList): Object
     return undefined;
   }
   const before = problems.errors.length;
-  const read = (field: string): string => readScalar(fields as Record<string, unknown>, field, where, problems);
+  const read = (field: string): string =>
+    readScalar(fields as Record<string, unknown>, field, where, problems);
   warnUnknownFields(fields, where, problems);
   const objectName = read("objectName");
   const objectAlias = read("objectAlias");
@@ -192,7 +193,11 @@ function warnUnknownFields(fields: Record<string, unknown>, where: string, probl
     if ((OBJECT_FIELDS as readonly string[]).includes(key)) continue;
     const suggestion = suggestName(key, OBJECT_FIELDS);
     const hint = suggestion ? `; did you mean ${JSON.stringify(suggestion)}?` : "";
-    problems.warning(`${where}.${key}`, `unknown object field ${JSON.stringify(key)} is ignored${hint}`, suggestion);
+    problems.warning(
+      `${where}.${key}`,
+      `unknown object field ${JSON.stringify(key)} is ignored${hint}`,
+      suggestion,
+    );
   }
 }
 

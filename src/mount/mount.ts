@@ -8,7 +8,13 @@ import { describeAzureError, ObjectError } from "../keyvault/errors.ts";
 import { VaultAccess, VaultClients } from "../keyvault/vault_clients.ts";
 import { Fetched, ObjectFormatError, OutputFile, VersionProperties } from "../objects/object_type.ts";
 import type { Logger } from "../ops/logger.ts";
-import type { MountFile, MountObserver, MountRequestFields, MountResult, ObjectVersion } from "./mount_types.ts";
+import type {
+  MountFile,
+  MountObserver,
+  MountRequestFields,
+  MountResult,
+  ObjectVersion,
+} from "./mount_types.ts";
 import { ProviderOptions } from "./mount_types.ts";
 import { conflictMessage, MountPlan, planMount, PlannedObject } from "./plan.ts";
 
@@ -48,7 +54,11 @@ export class Mounter {
   /** Validates a request without calling Key Vault; throws InvalidMountConfigError. */
   plan(request: MountRequestFields): MountPlan {
     const { options, readTextFile } = this.deps;
-    return planMount(request, { defaultCloudName: options.defaultCloudName, nmiAddress: options.nmiAddress, readTextFile });
+    return planMount(request, {
+      defaultCloudName: options.defaultCloudName,
+      nmiAddress: options.nmiAddress,
+      readTextFile,
+    });
   }
 
   /** Performs one mount; `signal` carries the call's deadline and cancellation. */
@@ -69,7 +79,12 @@ export class Mounter {
     return { files, objectVersions: uniqueVersions(outputs.flatMap((output) => output.versions)) };
   }
 
-  async #mountObject(plan: MountPlan, vault: VaultAccess, object: PlannedObject, signal: AbortSignal): Promise<ObjectOutput> {
+  async #mountObject(
+    plan: MountPlan,
+    vault: VaultAccess,
+    object: PlannedObject,
+    signal: AbortSignal,
+  ): Promise<ObjectOutput> {
     const { spec } = object;
     const started = performance.now();
     try {
@@ -88,29 +103,53 @@ export class Mounter {
     }
   }
 
-  async #mountOne(plan: MountPlan, vault: VaultAccess, object: PlannedObject, signal: AbortSignal): Promise<ObjectOutput> {
+  async #mountOne(
+    plan: MountPlan,
+    vault: VaultAccess,
+    object: PlannedObject,
+    signal: AbortSignal,
+  ): Promise<ObjectOutput> {
     const { spec } = object;
     const fetched = await this.#get(vault, object, spec.objectVersion, signal);
     const files = this.#format(plan, object, fetched.value, spec.fileName);
     return { files, versions: [{ id: `${spec.objectType}/${spec.objectName}`, version: fetched.version }] };
   }
 
-  async #mountHistory(plan: MountPlan, vault: VaultAccess, object: PlannedObject, signal: AbortSignal): Promise<ObjectOutput> {
+  async #mountHistory(
+    plan: MountPlan,
+    vault: VaultAccess,
+    object: PlannedObject,
+    signal: AbortSignal,
+  ): Promise<ObjectOutput> {
     const { spec, type } = object;
     const listKey = `${vault.identity.key}|${vault.vaultUrl}|${type.type}|${spec.objectName}`;
-    const listed = await this.#listings.run(listKey, signal, (shared) => type.listVersions(vault, spec.objectName, shared));
+    const listed = await this.#listings.run(
+      listKey,
+      signal,
+      (shared) => type.listVersions(vault, spec.objectName, shared),
+    );
     const chosen = pickVersions(listed, spec.objectVersion, spec.objectVersionHistory);
     const fetched = await mapLimited(
       chosen,
       this.deps.options.objectConcurrency,
       (version) => this.#get(vault, object, version.version, signal),
     );
-    const files = fetched.flatMap((item, i) => this.#format(plan, object, item.value, `${spec.fileName}/${i}`));
-    const versions = fetched.map((item, i) => ({ id: `${spec.objectType}/${spec.objectName}/${i}`, version: item.version }));
+    const files = fetched.flatMap((item, i) =>
+      this.#format(plan, object, item.value, `${spec.fileName}/${i}`)
+    );
+    const versions = fetched.map((item, i) => ({
+      id: `${spec.objectType}/${spec.objectName}/${i}`,
+      version: item.version,
+    }));
     return { files, versions };
   }
 
-  #get(vault: VaultAccess, object: PlannedObject, version: string, signal: AbortSignal): Promise<Fetched<unknown>> {
+  #get(
+    vault: VaultAccess,
+    object: PlannedObject,
+    version: string,
+    signal: AbortSignal,
+  ): Promise<Fetched<unknown>> {
     const { spec, type } = object;
     const key = `${vault.identity.key}|${vault.vaultUrl}|${type.type}|${spec.objectName}|${version}`;
     return this.#inFlight.run(key, signal, (shared) => type.get(vault, spec.objectName, version, shared));
@@ -122,7 +161,8 @@ export class Mounter {
     const context = {
       constructPemChain: this.deps.options.constructPemChain,
       writeCertAndKeyInSeparateFiles: this.deps.options.writeCertAndKeyInSeparateFiles,
-      warn: (message: string) => this.deps.logger.warn(message, { object: objectLabel(spec), pod: podOf(plan) }),
+      warn: (message: string) =>
+        this.deps.logger.warn(message, { object: objectLabel(spec), pod: podOf(plan) }),
     };
     return type.toFiles(spec, value, context).map((file: OutputFile) => ({
       path: path + file.suffix,

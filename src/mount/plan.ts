@@ -48,7 +48,8 @@ export function planMount(
 
 function planObject(spec: ObjectSpec): PlannedObject {
   const type = OBJECT_TYPES.get(spec.objectType);
-  const fail = (message: string) => new InvalidMountConfigError(`failed to get ${objectLabel(spec)}: ${message}`);
+  const fail = (message: string) =>
+    new InvalidMountConfigError(`failed to get ${objectLabel(spec)}: ${message}`);
   if (!type) {
     throw fail(`invalid objectType ${JSON.stringify(spec.objectType)}, should be secret, key, or cert`);
   }

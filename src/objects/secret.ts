@@ -24,7 +24,12 @@ export const secretType: ObjectType<SecretContent> = {
 
   checkSpec: () => undefined,
 
-  async get(vault: VaultAccess, name: string, version: string, signal: AbortSignal): Promise<Fetched<SecretContent>> {
+  async get(
+    vault: VaultAccess,
+    name: string,
+    version: string,
+    signal: AbortSignal,
+  ): Promise<Fetched<SecretContent>> {
     const client = await vault.secrets();
     const secret = await client.getSecret(name, { version: version || undefined, abortSignal: signal });
     if (secret.value === undefined) throw new ObjectFormatError("secret value is nil");
@@ -44,7 +49,11 @@ export const secretType: ObjectType<SecretContent> = {
     const versions: VersionProperties[] = [];
     for await (const properties of client.listPropertiesOfSecretVersions(name, { abortSignal: signal })) {
       if (!properties.version) continue;
-      versions.push({ version: properties.version, enabled: properties.enabled !== false, createdOn: properties.createdOn });
+      versions.push({
+        version: properties.version,
+        enabled: properties.enabled !== false,
+        createdOn: properties.createdOn,
+      });
     }
     return versions;
   },

@@ -38,26 +38,66 @@ interface FlagSpec {
 
 /** Every flag: name → kind, default and help (the README's flag table mirrors this). */
 export const FLAGS: Readonly<Record<string, FlagSpec>> = {
-  "endpoint": { kind: "string", default: DEFAULT_ENDPOINT, help: "gRPC endpoint: unix:///path.sock or tcp://host:port" },
-  "construct-pem-chain": { kind: "bool", default: "true", help: "order certificate chains leaf → intermediates → root" },
-  "write-cert-and-key-in-separate-files": { kind: "bool", default: "false", help: "also write <file>.crt and <file>.key for certificate-backed secrets" },
-  "cloud-name": { kind: "string", default: "AzurePublicCloud", help: "cloud of SecretProviderClasses that set no cloudName" },
+  "endpoint": {
+    kind: "string",
+    default: DEFAULT_ENDPOINT,
+    help: "gRPC endpoint: unix:///path.sock or tcp://host:port",
+  },
+  "construct-pem-chain": {
+    kind: "bool",
+    default: "true",
+    help: "order certificate chains leaf → intermediates → root",
+  },
+  "write-cert-and-key-in-separate-files": {
+    kind: "bool",
+    default: "false",
+    help: "also write <file>.crt and <file>.key for certificate-backed secrets",
+  },
+  "cloud-name": {
+    kind: "string",
+    default: "AzurePublicCloud",
+    help: "cloud of SecretProviderClasses that set no cloudName",
+  },
   "healthz-port": { kind: "int", default: "8989", help: "port of the HTTP health endpoint (0 turns it off)" },
   "healthz-path": { kind: "string", default: "/healthz", help: "path of the HTTP health endpoint" },
-  "healthz-timeout": { kind: "duration", default: "5s", help: "timeout of the gRPC health check behind /healthz" },
+  "healthz-timeout": {
+    kind: "duration",
+    default: "5s",
+    help: "timeout of the gRPC health check behind /healthz",
+  },
   "metrics-backend": { kind: "string", default: "Prometheus", help: "metrics backend; only prometheus" },
   "prometheus-port": { kind: "int", default: "8898", help: "port serving /metrics (0 turns it off)" },
   "log-format-json": { kind: "bool", default: "false", help: "write logs as JSON lines" },
   "v": { kind: "int", default: "0", help: "log verbosity (klog -v); 5 logs every gRPC call" },
   "version": { kind: "bool", default: "false", help: "print the version as JSON and exit" },
-  "nmi-address": { kind: "string", default: "localhost:2579", help: "aad-pod-identity NMI host:port (usePodIdentity)" },
+  "nmi-address": {
+    kind: "string",
+    default: "localhost:2579",
+    help: "aad-pod-identity NMI host:port (usePodIdentity)",
+  },
   "object-concurrency": { kind: "int", default: "8", help: "objects of one mount fetched at once" },
-  "shutdown-grace-period": { kind: "duration", default: "25s", help: "how long mounts under way may finish after SIGTERM" },
-  "custom-user-agent": { kind: "string", default: "", help: "accepted for compatibility; no effect (as in the Go provider)" },
+  "shutdown-grace-period": {
+    kind: "duration",
+    default: "25s",
+    help: "how long mounts under way may finish after SIGTERM",
+  },
+  "custom-user-agent": {
+    kind: "string",
+    default: "",
+    help: "accepted for compatibility; no effect (as in the Go provider)",
+  },
   "enable-pprof": { kind: "bool", default: "false", help: "accepted for compatibility; no effect" },
   "pprof-port": { kind: "int", default: "6060", help: "accepted for compatibility; no effect" },
-  "token-proxy-url": { kind: "string", default: "", help: "accepted for compatibility; identity binding is not supported" },
-  "sni-name": { kind: "string", default: "", help: "accepted for compatibility; identity binding is not supported" },
+  "token-proxy-url": {
+    kind: "string",
+    default: "",
+    help: "accepted for compatibility; identity binding is not supported",
+  },
+  "sni-name": {
+    kind: "string",
+    default: "",
+    help: "accepted for compatibility; identity binding is not supported",
+  },
 };
 
 const COMPATIBILITY_ONLY = ["custom-user-agent", "enable-pprof", "pprof-port", "token-proxy-url", "sni-name"];
@@ -71,7 +111,10 @@ export function parseFlags(args: readonly string[]): ProviderFlags {
   let values: Record<string, string | undefined>;
   try {
     const options = Object.fromEntries(Object.keys(FLAGS).map((name) => [name, { type: "string" as const }]));
-    values = parseArgs({ args: normalized, options, strict: true, allowPositionals: false }).values as Record<string, string | undefined>;
+    values = parseArgs({ args: normalized, options, strict: true, allowPositionals: false }).values as Record<
+      string,
+      string | undefined
+    >;
   } catch (error) {
     throw new FlagError(`${(error as Error).message.replace(/\. To specify .*$/, "")} (see --help)`);
   }
@@ -79,7 +122,10 @@ export function parseFlags(args: readonly string[]): ProviderFlags {
   const flags: ProviderFlags = {
     endpoint: read("endpoint"),
     constructPemChain: bool("construct-pem-chain", read("construct-pem-chain")),
-    writeCertAndKeyInSeparateFiles: bool("write-cert-and-key-in-separate-files", read("write-cert-and-key-in-separate-files")),
+    writeCertAndKeyInSeparateFiles: bool(
+      "write-cert-and-key-in-separate-files",
+      read("write-cert-and-key-in-separate-files"),
+    ),
     cloudName: cloud(read("cloud-name")),
     healthzPort: port("healthz-port", read("healthz-port")),
     healthzPath: path(read("healthz-path")),
@@ -100,7 +146,9 @@ export function parseFlags(args: readonly string[]): ProviderFlags {
 /** The usage text, one line per flag. */
 export function usage(): string {
   const lines = Object.entries(FLAGS).map(([name, spec]) =>
-    `  --${name}${spec.kind === "bool" ? "" : ` <${spec.kind}>`}  ${spec.help} (default ${JSON.stringify(spec.default)})`
+    `  --${name}${spec.kind === "bool" ? "" : ` <${spec.kind}>`}  ${spec.help} (default ${
+      JSON.stringify(spec.default)
+    })`
   );
   return ["Usage: provider [flags]", ...lines].join("\n");
 }
@@ -128,7 +176,9 @@ function bool(name: string, value: string): boolean {
 function integer(name: string, value: string, min: number, max: number): number {
   const number = /^-?\d+$/.test(value) ? Number(value) : NaN;
   if (!(number >= min && number <= max)) {
-    throw new FlagError(`invalid value ${JSON.stringify(value)} for flag --${name}: want a whole number from ${min} to ${max}`);
+    throw new FlagError(
+      `invalid value ${JSON.stringify(value)} for flag --${name}: want a whole number from ${min} to ${max}`,
+    );
   }
   return number;
 }
@@ -143,18 +193,24 @@ const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 
 export function duration(name: string, value: string): number {
   const parts = [...value.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)];
   if (parts.length === 0 || parts.map((part) => part[0]).join("") !== value) {
-    throw new FlagError(`invalid duration ${JSON.stringify(value)} for flag --${name}: use e.g. 5s, 250ms, 1m`);
+    throw new FlagError(
+      `invalid duration ${JSON.stringify(value)} for flag --${name}: use e.g. 5s, 250ms, 1m`,
+    );
   }
   return parts.reduce((sum, [, amount, unit]) => sum + Number(amount) * UNITS[unit], 0);
 }
 
 function path(value: string): string {
-  if (!value.startsWith("/")) throw new FlagError(`invalid value ${JSON.stringify(value)} for flag --healthz-path: must start with /`);
+  if (!value.startsWith("/")) {
+    throw new FlagError(`invalid value ${JSON.stringify(value)} for flag --healthz-path: must start with /`);
+  }
   return value;
 }
 
 function cloud(value: string): string {
-  if (!isCloudName(value)) throw new FlagError(`invalid value ${JSON.stringify(value)} for flag --cloud-name: unknown cloud`);
+  if (!isCloudName(value)) {
+    throw new FlagError(`invalid value ${JSON.stringify(value)} for flag --cloud-name: unknown cloud`);
+  }
   return value;
 }
 

@@ -12,7 +12,9 @@ import { bindPrivateSocket, removeStaleSocket } from "./socket.ts";
 export const API_VERSION = "v1alpha1";
 
 /** Observes every finished RPC (metrics and logs). */
-export type RpcObserver = (event: { method: string; code: grpc.status; message: string; seconds: number }) => void;
+export type RpcObserver = (
+  event: { method: string; code: grpc.status; message: string; seconds: number },
+) => void;
 
 /** What the gRPC server is built from. */
 export interface ProviderServerOptions {
@@ -39,10 +41,19 @@ export class ProviderServer {
 
   constructor(private readonly options: ProviderServerOptions) {
     this.#server.addService(providerService, {
-      Version: this.#unary("/v1alpha1.CSIDriverProvider/Version", () =>
-        Promise.resolve({ version: API_VERSION, runtime_name: PROVIDER_NAME, runtime_version: PROVIDER_VERSION })),
-      Mount: this.#unary("/v1alpha1.CSIDriverProvider/Mount", (request: MountRequestMessage, signal) =>
-        this.#mount(request, signal)),
+      Version: this.#unary(
+        "/v1alpha1.CSIDriverProvider/Version",
+        () =>
+          Promise.resolve({
+            version: API_VERSION,
+            runtime_name: PROVIDER_NAME,
+            runtime_version: PROVIDER_VERSION,
+          }),
+      ),
+      Mount: this.#unary(
+        "/v1alpha1.CSIDriverProvider/Mount",
+        (request: MountRequestMessage, signal) => this.#mount(request, signal),
+      ),
     });
     this.#server.addService(healthService, {
       Check: this.#unary("/grpc.health.v1.Health/Check", () => Promise.resolve({ status: "SERVING" })),
@@ -62,8 +73,11 @@ export class ProviderServer {
 
   #bind(target: string): Promise<number> {
     return new Promise<number>((resolve, reject) =>
-      this.#server.bindAsync(target, grpc.ServerCredentials.createInsecure(), (error, port) =>
-        error ? reject(error) : resolve(port))
+      this.#server.bindAsync(
+        target,
+        grpc.ServerCredentials.createInsecure(),
+        (error, port) => error ? reject(error) : resolve(port),
+      )
     );
   }
 
@@ -115,7 +129,12 @@ export class ProviderServer {
 
   #finish(method: string, started: number, code: grpc.status, message: string): void {
     const seconds = (performance.now() - started) / 1000;
-    this.options.logger.debug(5, "grpc request", { method, code: grpc.status[code], seconds: round(seconds), message });
+    this.options.logger.debug(5, "grpc request", {
+      method,
+      code: grpc.status[code],
+      seconds: round(seconds),
+      message,
+    });
     this.options.onRpc?.({ method, code, message, seconds });
   }
 }

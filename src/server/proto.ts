@@ -10,7 +10,9 @@ import providerProto from "../../proto/provider.proto" with { type: "text" };
  */
 function load(text: string): grpc.GrpcObject {
   const root = protobuf.parse(text, { keepCase: true }).root;
-  return grpc.loadPackageDefinition(fromJSON(root.toJSON(), { keepCase: true, defaults: true, longs: Number }));
+  return grpc.loadPackageDefinition(
+    fromJSON(root.toJSON(), { keepCase: true, defaults: true, longs: Number }),
+  );
 }
 
 const provider = load(providerProto) as unknown as {

@@ -23,7 +23,10 @@ export async function removeStaleSocket(path: string): Promise<void> {
  * folder next to `path`, made 0600, then renamed into place. (The Go provider sets the
  * process umask instead; Deno would need the whole `--allow-sys` grant for that.)
  */
-export async function bindPrivateSocket(path: string, bind: (path: string) => Promise<unknown>): Promise<void> {
+export async function bindPrivateSocket(
+  path: string,
+  bind: (path: string) => Promise<unknown>,
+): Promise<void> {
   if (Deno.build.os === "windows") return void await bind(path);
   const slash = path.lastIndexOf("/");
   const folder = `${path.slice(0, slash)}/.${path.slice(slash + 1)}.${crypto.randomUUID()}`;
