@@ -1,0 +1,115 @@
+/**
+ * Starts the real provider (main.ts) as a child process with exactly the permission list of
+ * deploy/permissions.linux, on a socket in a fresh folder, and collects everything it prints.
+ */
+import { fileURLToPath } from "node:url";
+
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+
+/** The permission flags the provider runs with in production (one flag per line). */
+export function productionPermissions(file = "deploy/permissions.linux"): string[] {
+  return Deno.readTextFileSync(ROOT + file).split(/\s+/).filter((flag) => flag !== "");
+}
+
+/** Options for {@link startProviderProcess}. */
+export interface ProviderProcessOptions {
+  /** Extra provider flags (after `--endpoint`). */
+  readonly args?: readonly string[];
+  /** Environment for the provider, e.g. the emulator's `env()`. */
+  readonly env?: Record<string, string>;
+  /** Folder for the socket; a new one under /tmp by default. */
+  readonly socketDir?: string;
+  /** Permission flags; the production list by default. */
+  readonly permissions?: readonly string[];
+  /** Socket file name; `azure.sock` by default. */
+  readonly socketName?: string;
+  /** Wait for the socket to answer health checks (default true). */
+  readonly waitReady?: boolean;
+}
+
+/** A running provider process. */
+export interface ProviderProcess {
+  readonly socketPath: string;
+  readonly socketDir: string;
+  readonly pid: number;
+  /** Everything the provider wrote to stdout and stderr so far. */
+  output(): string;
+  /** Sends a signal and waits for the exit code. */
+  stop(signal?: Deno.Signal): Promise<number>;
+  /** The exit status, once it has exited. */
+  readonly exited: Promise<Deno.CommandStatus>;
+}
+
+/** Starts main.ts as the production provider would run, and waits until its socket answers. */
+export async function startProviderProcess(options: ProviderProcessOptions = {}): Promise<ProviderProcess> {
+  const socketDir = options.socketDir ?? await Deno.makeTempDir({ dir: "/tmp", prefix: "provider-" });
+  const socketPath = `${socketDir}/${options.socketName ?? "azure.sock"}`;
+  const args = [
+    "run",
+    ...(options.permissions ?? productionPermissions()),
+    ROOT + "main.ts",
+    `--endpoint=unix://${socketPath}`,
+    "--healthz-port=0",
+    "--prometheus-port=0",
+    ...(options.args ?? []),
+  ];
+  const child = new Deno.Command(Deno.execPath(), {
+    args,
+    clearEnv: true,
+    env: { ...baseEnv(), ...(options.env ?? {}) },
+    stdout: "piped",
+    stderr: "piped",
+    stdin: "null",
+  }).spawn();
+  let text = "";
+  const pump = async (stream: ReadableStream<Uint8Array>) => {
+    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) text += chunk;
+  };
+  const pumped = Promise.all([pump(child.stdout), pump(child.stderr)]);
+  const exited = child.status.then(async (status) => {
+    await pumped;
+    return status;
+  });
+  const process: ProviderProcess = {
+    socketPath,
+    socketDir,
+    pid: child.pid,
+    output: () => text,
+    exited,
+    async stop(signal: Deno.Signal = "SIGTERM") {
+      try {
+        child.kill(signal);
+      } catch {
+        // already exited
+      }
+      return (await exited).code;
+    },
+  };
+  if (options.waitReady !== false) await waitForSocket(process);
+  return process;
+}
+
+async function waitForSocket(process: ProviderProcess): Promise<void> {
+  let done = false;
+  process.exited.then(() => done = true);
+  for (let i = 0; i < 300 && !done; i++) {
+    try {
+      const info = await Deno.lstat(process.socketPath);
+      if (info.isSocket) return;
+    } catch {
+      // not there yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`provider did not create ${process.socketPath}; output:\n${process.output()}`);
+}
+
+function baseEnv(): Record<string, string> {
+  const keep = ["HOME", "PATH", "DENO_DIR", "XDG_CACHE_HOME"];
+  const env: Record<string, string> = { NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1" };
+  for (const key of keep) {
+    const value = Deno.env.get(key);
+    if (value !== undefined) env[key] = value;
+  }
+  return env;
+}
