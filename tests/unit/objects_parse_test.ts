@@ -1,0 +1,127 @@
+import assert from "node:assert/strict";
+import { parseObjects } from "../../src/config/objects.ts";
+import { ProblemList } from "../../src/config/problems.ts";
+import { conflictingPaths, filePathProblem } from "../../src/config/paths.ts";
+import { objectsYaml } from "../harness/spc.ts";
+
+function parse(text: string) {
+  const problems = new ProblemList();
+  const specs = parseObjects(text, problems);
+  return { specs, errors: problems.errors.map((p) => p.message), warnings: problems.warnings };
+}
+
+Deno.test("objects: fields are trimmed, defaulted and typed", () => {
+  const { specs, errors } = parse(objectsYaml([{
+    objectName: " s1 ",
+    objectType: "secret",
+    objectAlias: "dir/file",
+    objectEncoding: "BASE64",
+    objectFormat: "PEM",
+    filePermission: "0640",
+    objectVersionHistory: "3",
+  }]));
+  assert.deepEqual(errors, []);
+  assert.deepEqual(specs[0].objectName, "s1");
+  assert.deepEqual(specs[0].fileName, "dir/file");
+  assert.deepEqual(specs[0].objectEncoding, "base64");
+  assert.deepEqual(specs[0].objectFormat, "pem");
+  assert.deepEqual(specs[0].filePermission, 0o640);
+  assert.deepEqual(specs[0].objectVersionHistory, 3);
+});
+
+Deno.test("objects: filePermission 0644 written bare stays octal", () => {
+  const { specs } = parse(
+    "array:\n  - |\n    objectName: s\n    objectType: secret\n    filePermission: 0644\n",
+  );
+  assert.deepEqual(specs[0].filePermission, 0o644);
+});
+
+Deno.test("objects: an empty array gives no objects and no error", () => {
+  assert.deepEqual(parse("array: []").specs, []);
+  assert.deepEqual(parse("array:").errors, []);
+});
+
+const shapes: [string, string, RegExp][] = [
+  [
+    "a bare list",
+    "- objectName: a\n",
+    /objects must be a YAML mapping whose "array:" key lists one YAML string/,
+  ],
+  ["a map item", "array:\n  - objectName: a\n", /item 0 is a mapping/],
+  ["array not a list", "array: hello", /objects must be a YAML mapping/],
+  ["broken YAML", "array: [", /^failed to yaml unmarshal objects, error: /],
+  [
+    "an item that is not a mapping",
+    "array:\n  - |\n    just text\n",
+    /unmarshal failed for keyVaultObjects at index 0/,
+  ],
+  [
+    "duplicate keys",
+    "array:\n  - |\n    objectName: a\n    objectName: b\n",
+    /index 0, error: .*[Uu]nique|duplicate/i,
+  ],
+];
+for (const [name, text, message] of shapes) {
+  Deno.test(`objects: ${name} is an error`, () => {
+    const { errors } = parse(text);
+    assert.ok(errors.some((e) => message.test(e)), `expected ${message} in ${JSON.stringify(errors)}`);
+  });
+}
+
+const fields: [string, Record<string, string>, RegExp][] = [
+  ["no objectName", { objectName: "" }, /objectName is required/],
+  ["no objectType", { objectType: "" }, /objectType is required/],
+  [
+    "a bad encoding",
+    { objectEncoding: "utf-16" },
+    /invalid objectEncoding: utf-16, should be hex, base64 or utf-8/,
+  ],
+  ["a bad format", { objectFormat: "der" }, /invalid objectFormat: der, should be PEM or PFX/],
+  ["a bad filePermission", { filePermission: "0999" }, /octal file mode between 0000 and 0777/],
+  ["a too large filePermission", { filePermission: "1777" }, /octal file mode/],
+  ["a word filePermission", { filePermission: "rw-r--r--" }, /octal file mode/],
+  ["a negative history", { objectVersionHistory: "-1" }, /objectVersionHistory must be a whole number/],
+  ["an absolute alias", { objectAlias: "/etc/passwd" }, /file name must be a relative path/],
+  ["a dot-dot alias", { objectAlias: "a/../../b" }, /must not contain '\.\.'/],
+  ["a ./ alias", { objectAlias: "./a" }, /clean path/],
+  ["a // alias", { objectAlias: "a//b" }, /clean path/],
+  ["a trailing slash", { objectAlias: "a/" }, /clean path/],
+  ["a backslash", { objectAlias: "a\\b" }, /backslash/],
+  ["a NUL", { objectAlias: "a\u0000b" }, /control characters/],
+  ["a 256-byte element", { objectAlias: "x".repeat(256) }, /at most 255 bytes/],
+  ["a Windows drive", { objectAlias: "C:\\x" }, /relative path/],
+];
+for (const [name, extra, message] of fields) {
+  Deno.test(`objects: ${name} is an error naming the object`, () => {
+    const { errors } = parse(objectsYaml([{ objectName: "a", objectType: "secret", ...extra }]));
+    assert.ok(errors.some((e) => message.test(e)), `expected ${message} in ${JSON.stringify(errors)}`);
+    assert.ok(
+      errors.every((e) => e.includes("objectType:") || e.includes("single value")),
+      JSON.stringify(errors),
+    );
+  });
+}
+
+Deno.test("objects: unknown fields are warnings with suggestions", () => {
+  const { warnings, errors } = parse(
+    objectsYaml([{ objectName: "a", objectType: "secret", objectalias: "b" }]),
+  );
+  assert.deepEqual(errors, []);
+  assert.deepEqual(warnings[0].suggestion, "objectAlias");
+});
+
+Deno.test("objects: YAML aliases are bounded (billion laughs)", () => {
+  const bomb = 'array:\n  - |\n    a: &a ["x","x","x","x","x","x","x","x","x"]\n' +
+    "    b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\n    c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\n" +
+    "    d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\n    e: [*d,*d,*d,*d,*d,*d,*d,*d,*d]\n";
+  const { errors } = parse(bomb);
+  assert.deepEqual(errors.length, 1);
+});
+
+Deno.test("paths: the driver's rules", () => {
+  assert.deepEqual(filePathProblem("a/b.pem"), undefined);
+  assert.deepEqual(filePathProblem(""), "file name must not be empty");
+  assert.deepEqual(conflictingPaths(["a", "b", "a"]), ["a", "a"]);
+  assert.deepEqual(conflictingPaths(["a/0", "a"]), ["a", "a/0"]);
+  assert.deepEqual(conflictingPaths(["a/0", "a/1", "b"]), undefined);
+});
