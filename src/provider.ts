@@ -1,6 +1,9 @@
 import { Mounter } from "./mount/mount.ts";
 import type { ProviderFlags } from "./ops/flags.ts";
+import { serveHealth } from "./ops/health.ts";
+import type { HttpEndpoint } from "./ops/http_endpoint.ts";
 import type { Logger } from "./ops/logger.ts";
+import { ProviderMetrics, serveMetrics } from "./ops/metrics.ts";
 import { parseEndpoint } from "./server/endpoint.ts";
 import { ProviderServer } from "./server/grpc_server.ts";
 
@@ -13,6 +16,7 @@ export interface RunningProvider {
 
 /** Builds the mount pipeline and the gRPC server from the flags, and starts listening. */
 export async function startProvider(flags: ProviderFlags, logger: Logger): Promise<RunningProvider> {
+  const metrics = new ProviderMetrics();
   const mounter = new Mounter({
     options: {
       constructPemChain: flags.constructPemChain,
@@ -23,9 +27,45 @@ export async function startProvider(flags: ProviderFlags, logger: Logger): Promi
     },
     logger,
     readTextFile: (path) => Deno.readTextFileSync(path),
+    observer: metrics,
   });
-  const server = new ProviderServer({ endpoint: parseEndpoint(flags.endpoint), mounter, logger });
+  const endpoint = parseEndpoint(flags.endpoint);
+  const server = new ProviderServer({ endpoint, mounter, logger, onRpc: metrics.grpcRequest });
   await server.listen();
   logger.info("provider listening", { endpoint: flags.endpoint });
-  return { server, mounter, stop: () => server.shutdown(flags.shutdownGraceMs) };
+  const http = await Promise.all([
+    flags.prometheusPort > 0 && serveMetrics(metrics, { port: flags.prometheusPort, logger }),
+    flags.healthzPort > 0 && serveHealth({
+      port: flags.healthzPort,
+      path: flags.healthzPath,
+      timeoutMs: flags.healthzTimeoutMs,
+      endpoint,
+      logger,
+    }),
+  ].map((started) => optional(started, logger)));
+  return {
+    server,
+    mounter,
+    async stop() {
+      await server.shutdown(flags.shutdownGraceMs);
+      await Promise.all(http.map((endpoint) => endpoint?.close()));
+    },
+  };
+}
+
+/**
+ * A metrics or health endpoint that cannot bind (its port taken on the host network) is logged
+ * and skipped rather than fatal, as in the Go provider: mounts matter more than either.
+ */
+async function optional(
+  started: Promise<HttpEndpoint> | false,
+  logger: Logger,
+): Promise<HttpEndpoint | undefined> {
+  if (!started) return undefined;
+  try {
+    return await started;
+  } catch (error) {
+    logger.error((error as Error).message);
+    return undefined;
+  }
 }

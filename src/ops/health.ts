@@ -1,0 +1,86 @@
+/**
+ * The HTTP health endpoint behind the DaemonSet's liveness probe. Like the Go provider it does
+ * not just answer: every request dials the provider's own gRPC socket and calls
+ * `grpc.health.v1.Health/Check`, so a provider whose socket stopped answering is restarted.
+ */
+import * as grpc from "@grpc/grpc-js";
+import { type Endpoint, grpcTarget } from "../server/endpoint.ts";
+import { HealthClient } from "../server/proto.ts";
+import { goCodeName } from "./grpc_code_names.ts";
+import type { Logger } from "./logger.ts";
+import { type HttpEndpoint, serveHttp } from "./http_endpoint.ts";
+
+/** Where the health endpoint listens and what it checks. */
+export interface HealthServerOptions {
+  readonly port: number;
+  /** `--healthz-path`, e.g. `/healthz`. */
+  readonly path: string;
+  /** `--healthz-timeout`: the deadline of the gRPC check. */
+  readonly timeoutMs: number;
+  /** The provider's gRPC endpoint, dialed on every check. */
+  readonly endpoint: Endpoint;
+  readonly logger: Logger;
+  readonly hostname?: string;
+}
+
+/** Thrown when the gRPC health check does not answer SERVING. */
+export class HealthCheckError extends Error {
+  override name = "HealthCheckError";
+}
+
+/**
+ * Calls Health/Check on the endpoint over a fresh connection (as the Go provider does, so a
+ * wedged listener is noticed) and resolves when it answers SERVING.
+ */
+export function checkHealth(endpoint: Endpoint, timeoutMs: number): Promise<void> {
+  const client = new HealthClient(grpcTarget(endpoint), grpc.credentials.createInsecure(), {
+    "grpc.default_authority": "localhost",
+  });
+  return new Promise<void>((resolve, reject) => {
+    client.Check(
+      { service: "" },
+      { deadline: Date.now() + timeoutMs },
+      (error: grpc.ServiceError | null, response?: { status?: unknown }) => {
+        if (error) return reject(new HealthCheckError(grpcErrorText(error)));
+        if (!SERVING.has(response?.status)) {
+          return reject(new HealthCheckError("expected health check response serving"));
+        }
+        resolve();
+      },
+    );
+  }).finally(() => client.close());
+}
+
+/** Serves `path`: 200 `ok` when the gRPC check passes, else 503 with the error text. */
+export function serveHealth(options: HealthServerOptions): Promise<HttpEndpoint> {
+  return serveHttp({
+    name: "healthz",
+    port: options.port,
+    hostname: options.hostname,
+    logger: options.logger,
+    routes: {
+      [options.path]: async () => {
+        options.logger.debug(5, "started health check");
+        try {
+          await checkHealth(options.endpoint, options.timeoutMs);
+        } catch (error) {
+          const text = (error as Error).message;
+          options.logger.debug(5, "health check failed", { error: text });
+          return new Response(text + "\n", { status: 503, headers: TEXT });
+        }
+        options.logger.debug(5, "completed health check");
+        return new Response("ok", { status: 200, headers: TEXT });
+      },
+    },
+  });
+}
+
+/** SERVING as the enum decodes (a number; the name if the loader maps enums to strings). */
+const SERVING = new Set<unknown>([1, "SERVING"]);
+
+const TEXT = { "content-type": "text/plain; charset=utf-8" };
+
+/** Go's status error text: `rpc error: code = <Code> desc = <message>`. */
+function grpcErrorText(error: grpc.ServiceError): string {
+  return `rpc error: code = ${goCodeName(error.code)} desc = ${error.details}`;
+}

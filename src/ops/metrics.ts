@@ -1,0 +1,108 @@
+/**
+ * The Go provider's Prometheus metrics, same names, help texts, labels and buckets, so that
+ * dashboards and alerts written for it keep working, served on `--prometheus-port` at `/metrics`.
+ */
+import client from "prom-client";
+import type { MountObserver } from "../mount/mount_types.ts";
+import type { RpcObserver } from "../server/grpc_server.ts";
+import { goCodeName } from "./grpc_code_names.ts";
+import type { Logger } from "./logger.ts";
+import { type HttpEndpoint, serveHttp } from "./http_endpoint.ts";
+
+/** The histogram buckets of both metrics, in seconds (the Go provider's OpenTelemetry view). */
+export const BUCKETS: readonly number[] = [0.1, 0.2, 0.3, 0.4, 0.5, 1, 1.5, 2, 2.5, 3, 5, 10, 15, 30];
+
+/** The value of the `service_name` label (the Go provider sets `service.name` on every point). */
+export const SERVICE_NAME = "csi-secrets-store-provider-azure";
+
+/**
+ * The OpenTelemetry instrumentation scope the Go provider's meter is named after; its Prometheus
+ * exporter adds it to every series as `otel_scope_name`, so queries that select on it still match.
+ */
+const SCOPE_NAME = "csi-secrets-store-provider-azure";
+
+const COMMON_LABELS = ["service_name", "provider", "os_type", "otel_scope_name"] as const;
+
+/**
+ * The provider's two histograms in their own registry (no process metrics: the Go provider
+ * exports none, and reading /proc would need more permissions).
+ */
+export class ProviderMetrics implements MountObserver {
+  /** The registry holding only this provider's metrics. */
+  readonly registry: client.Registry = new client.Registry();
+  readonly #common: Record<(typeof COMMON_LABELS)[number], string>;
+  readonly #keyVault: client.Histogram<string>;
+  readonly #grpc: client.Histogram<string>;
+
+  /** `osType` is the `os_type` label; Deno's OS names are Go's GOOS names (`linux`, `windows`). */
+  constructor(osType: string = Deno.build.os) {
+    this.#common = {
+      service_name: SERVICE_NAME,
+      provider: "azure",
+      os_type: osType,
+      otel_scope_name: SCOPE_NAME,
+    };
+    this.#keyVault = new client.Histogram({
+      name: "keyvault_request",
+      help: "Distribution of how long it took to get from keyvault",
+      labelNames: [...COMMON_LABELS, "object_type", "object_name", "error"],
+      buckets: [...BUCKETS],
+      registers: [this.registry],
+    });
+    this.#grpc = new client.Histogram({
+      name: "grpc_request",
+      help: "Distribution of how long it took for the gRPC requests",
+      labelNames: [...COMMON_LABELS, "grpc_method", "grpc_code", "grpc_message"],
+      buckets: [...BUCKETS],
+      registers: [this.registry],
+    });
+  }
+
+  /** Records one object fetched from Key Vault (MountObserver); `error` is "" on success, as in Go. */
+  keyVaultRequest(event: { objectType: string; objectName: string; seconds: number; error?: string }): void {
+    this.#keyVault.observe({
+      ...this.#common,
+      object_type: event.objectType,
+      object_name: event.objectName,
+      error: event.error ?? "",
+    }, event.seconds);
+  }
+
+  /** Records one finished gRPC call; pass as the server's `onRpc`. */
+  readonly grpcRequest: RpcObserver = (event) => {
+    this.#grpc.observe({
+      ...this.#common,
+      grpc_method: event.method,
+      grpc_code: goCodeName(event.code),
+      grpc_message: event.message,
+    }, event.seconds);
+  };
+
+  /** The Prometheus text exposition of every metric. */
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+}
+
+/** Where and how the metrics endpoint listens. */
+export interface MetricsServerOptions {
+  readonly port: number;
+  readonly logger: Logger;
+  readonly hostname?: string;
+}
+
+/** Serves `GET /metrics` on all interfaces (as the Go provider does); every other path is 404. */
+export function serveMetrics(metrics: ProviderMetrics, options: MetricsServerOptions): Promise<HttpEndpoint> {
+  return serveHttp({
+    name: "metrics",
+    port: options.port,
+    hostname: options.hostname,
+    logger: options.logger,
+    routes: {
+      "/metrics": async () =>
+        new Response(await metrics.text(), {
+          headers: { "content-type": metrics.registry.contentType },
+        }),
+    },
+  });
+}
