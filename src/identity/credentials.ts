@@ -1,6 +1,7 @@
 import type { TokenCredential } from "@azure/identity";
 import { BoundedMap } from "../cache/bounded_map.ts";
 import type { ResolvedIdentity } from "./identity_mode.ts";
+import { SharedTokenCredential } from "./shared_token_credential.ts";
 
 /**
  * Keeps one credential per identity key. A credential caches its own tokens, so reusing it
@@ -16,7 +17,10 @@ export class CredentialCache {
 
   /** The credential for `identity`, created on first use. */
   credentialFor(identity: ResolvedIdentity): TokenCredential {
-    return this.#credentials.getOrCreate(identity.key, () => identity.createCredential());
+    return this.#credentials.getOrCreate(
+      identity.key,
+      () => new SharedTokenCredential(identity.createCredential()),
+    );
   }
 
   get size(): number {

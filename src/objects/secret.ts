@@ -31,7 +31,10 @@ export const secretType: ObjectType<SecretContent> = {
     signal: AbortSignal,
   ): Promise<Fetched<SecretContent>> {
     const client = await vault.secrets();
-    const secret = await client.getSecret(name, { version: version || undefined, abortSignal: signal });
+    const secret = await vault.request(
+      "secrets",
+      () => client.getSecret(name, { version: version || undefined, abortSignal: signal }),
+    );
     if (secret.value === undefined) throw new ObjectFormatError("secret value is nil");
     if (!secret.properties.version) throw new ObjectFormatError("secret id is nil");
     return {

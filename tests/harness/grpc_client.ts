@@ -33,7 +33,8 @@ export interface ProviderClientHandle {
     options?: { deadlineMs?: number; signal?: AbortSignal },
   ): Promise<MountResponseJson>;
   version(): Promise<{ version: string; runtime_name: string; runtime_version: string }>;
-  health(): Promise<{ status: string }>;
+  /** grpc.health.v1 Check; status 1 is SERVING. */
+  health(): Promise<{ status: number }>;
   close(): void;
 }
 
