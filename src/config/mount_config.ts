@@ -71,6 +71,11 @@ export interface ConfigEnvironment {
 export interface ReadConfigResult {
   readonly config?: MountConfig;
   readonly problems: readonly ConfigProblem[];
+  /**
+   * The object entries that are valid on their own, even when other parameters are not, so
+   * that later checks (types, paths) can still judge them and report every problem at once.
+   */
+  readonly objects: readonly ObjectSpec[];
 }
 
 /** Reads a decoded mount request into a MountConfig, collecting every problem. */
@@ -104,6 +109,7 @@ export function readMountConfig(
   const keyvaultName = get("keyvaultName");
   checkVaultName(keyvaultName, problems);
   const tenantId = get("tenantID") || get("tenantId");
+  warnOldTenantSpelling(get("tenantID"), get("tenantId"), problems);
   if (tenantId === "") problems.error("tenantID", "tenantId is not provided");
   else if (!/^[0-9A-Za-z.-]+$/.test(tenantId)) {
     problems.error(
@@ -122,9 +128,10 @@ export function readMountConfig(
   if (objectsText.trim() === "") problems.error("objects", "objects is not set");
   const objects = objectsText.trim() === "" ? [] : parseObjects(objectsText, problems);
 
-  if (problems.errors.length > 0 || !cloud) return { problems: problems.items };
+  if (problems.errors.length > 0 || !cloud) return { problems: problems.items, objects };
   return {
     problems: problems.items,
+    objects,
     config: {
       podName,
       podNamespace,
@@ -215,12 +222,43 @@ function readCloudFile(fileName: string, environment: ConfigEnvironment): string
   }
 }
 
+/**
+ * Keys users put in `parameters` that are not misspellings of ours: the driver's own settings
+ * and parameters the Go provider dropped. Each gets a hint instead of a "did you mean".
+ */
+const MISPLACED_KEYS: Readonly<Record<string, string>> = {
+  secretObjects: "it belongs in spec.secretObjects, next to spec.parameters",
+  provider: "it belongs in spec.provider, next to spec.parameters",
+  enableSecretRotation: "rotation is a setting of the driver (--enable-secret-rotation)",
+  rotationPollInterval: "rotation is a setting of the driver (--rotation-poll-interval)",
+  syncSecret: "syncing to a Kubernetes Secret is a setting of the driver (syncSecret.enabled)",
+  resourceGroup: "the vault is found by keyvaultName alone since 0.0.4",
+  subscriptionId: "the vault is found by keyvaultName alone since 0.0.4",
+};
+
 function warnUnknownParameters(attributes: Readonly<Record<string, string>>, problems: ProblemList): void {
   for (const key of Object.keys(attributes)) {
     if ((PARAMETERS as readonly string[]).includes(key)) continue;
     if (key.startsWith("csi.storage.k8s.io/") || FOREIGN_KEYS.includes(key)) continue;
+    if (Object.hasOwn(MISPLACED_KEYS, key)) {
+      problems.warning(key, `parameter ${JSON.stringify(key)} is ignored: ${MISPLACED_KEYS[key]}`);
+      continue;
+    }
     const suggestion = suggestName(key, PARAMETERS);
     const hint = suggestion ? `; did you mean ${JSON.stringify(suggestion)}?` : "";
     problems.warning(key, `unknown parameter ${JSON.stringify(key)} is ignored${hint}`, suggestion);
+  }
+}
+
+/** `tenantId` still works (the Go provider's fallback), but says so, and says when it loses. */
+function warnOldTenantSpelling(tenantID: string, tenantId: string, problems: ProblemList): void {
+  if (tenantId === "") return;
+  if (tenantID === "") {
+    problems.warning("tenantId", 'parameter "tenantId" is deprecated; rename it "tenantID"', "tenantID");
+  } else if (tenantID !== tenantId) {
+    problems.warning(
+      "tenantId",
+      `parameter "tenantId" is ignored because "tenantID" is also set (${JSON.stringify(tenantID)} is used)`,
+    );
   }
 }

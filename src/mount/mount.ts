@@ -111,8 +111,9 @@ export class Mounter {
   ): Promise<ObjectOutput> {
     const { spec } = object;
     const fetched = await this.#get(vault, object, spec.objectVersion, signal);
-    const files = this.#format(plan, object, fetched.value, spec.fileName);
-    return { files, versions: [{ id: `${spec.objectType}/${spec.objectName}`, version: fetched.version }] };
+    const version = { id: `${spec.objectType}/${spec.objectName}`, version: fetched.version };
+    const files = this.#format(plan, object, fetched.value, spec.fileName, version);
+    return { files, versions: [version] };
   }
 
   async #mountHistory(
@@ -134,13 +135,13 @@ export class Mounter {
       this.deps.options.objectConcurrency,
       (version) => this.#get(vault, object, version.version, signal),
     );
-    const files = fetched.flatMap((item, i) =>
-      this.#format(plan, object, item.value, `${spec.fileName}/${i}`)
-    );
     const versions = fetched.map((item, i) => ({
       id: `${spec.objectType}/${spec.objectName}/${i}`,
       version: item.version,
     }));
+    const files = fetched.flatMap((item, i) =>
+      this.#format(plan, object, item.value, `${spec.fileName}/${i}`, versions[i])
+    );
     return { files, versions };
   }
 
@@ -155,7 +156,13 @@ export class Mounter {
     return this.#inFlight.run(key, signal, (shared) => type.get(vault, spec.objectName, version, shared));
   }
 
-  #format(plan: MountPlan, object: PlannedObject, value: unknown, path: string): MountFile[] {
+  #format(
+    plan: MountPlan,
+    object: PlannedObject,
+    value: unknown,
+    path: string,
+    source: ObjectVersion,
+  ): MountFile[] {
     const { spec, type } = object;
     const mode = spec.filePermission ?? plan.config.defaultFileMode;
     const context = {
@@ -168,6 +175,7 @@ export class Mounter {
       path: path + file.suffix,
       mode,
       contents: file.contents,
+      source,
     }));
   }
 

@@ -10,6 +10,8 @@ export interface MountFile {
   readonly path: string;
   readonly mode: number;
   readonly contents: Uint8Array;
+  /** The object version the file was made from (for reports; the driver is not sent it). */
+  readonly source?: ObjectVersion;
 }
 
 /** The version of one mounted object, reported for rotation. */

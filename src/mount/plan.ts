@@ -1,10 +1,11 @@
 import { InvalidMountConfigError } from "../config/errors.ts";
 import type { ConfigEnvironment, MountConfig } from "../config/mount_config.ts";
-import { requireMountConfig } from "../config/mount_config.ts";
+import { readMountConfig } from "../config/mount_config.ts";
 import { objectLabel, ObjectSpec } from "../config/object_spec.ts";
 import { conflictingPaths } from "../config/paths.ts";
-import type { ConfigProblem } from "../config/problems.ts";
+import { type ConfigProblem, ProblemList } from "../config/problems.ts";
 import { decodeMountRequest } from "../config/request.ts";
+import { suggestName } from "../config/suggest.ts";
 import type { IdentityContext, ResolvedIdentity } from "../identity/identity_mode.ts";
 import { resolveIdentity } from "../identity/modes.ts";
 import type { ObjectType } from "../objects/object_type.ts";
@@ -25,37 +26,80 @@ export interface MountPlan {
   readonly objects: readonly PlannedObject[];
 }
 
+/** What inspecting a mount request found: every problem, and the plan when there is no error. */
+export interface MountInspection {
+  /** Set only when no problem is an error. */
+  readonly plan?: MountPlan;
+  /** Errors and warnings, each with where it was found. */
+  readonly problems: readonly ConfigProblem[];
+}
+
 /**
  * Decodes and validates a mount request completely — parameters, objects, types, paths and
  * identity inputs — so that every bad input fails here, before Key Vault or Entra is called.
+ * Throws InvalidMountConfigError listing every error.
  */
 export function planMount(
   request: MountRequestFields,
   environment: ConfigEnvironment & IdentityContext,
 ): MountPlan {
+  const { plan, problems } = inspectMount(request, environment);
+  if (plan) return plan;
+  const errors = problems.filter((problem) => problem.severity === "error");
+  throw new InvalidMountConfigError(errors.map((problem) => problem.message).join("; "));
+}
+
+/**
+ * The checks of {@link planMount}, collected instead of thrown: the provider plans with it, and
+ * `validate` reports its problems, so both judge a SecretProviderClass the same way. Only a
+ * request whose JSON fields do not decode throws (InvalidMountConfigError).
+ */
+export function inspectMount(
+  request: MountRequestFields,
+  environment: ConfigEnvironment & IdentityContext,
+): MountInspection {
   const decoded = decodeMountRequest(request);
-  const { config, warnings } = requireMountConfig(decoded, environment);
-  if (config.objects.length === 0) {
-    throw new InvalidMountConfigError(
+  const read = readMountConfig(decoded, environment);
+  const problems = new ProblemList();
+  problems.items.push(...read.problems);
+  const objectErrors = problems.errors.some((problem) => problem.where.startsWith("objects"));
+  if (read.objects.length === 0 && !objectErrors) {
+    problems.error(
+      "objects.array",
       "objects lists no object: add at least one entry under array: (the driver fails a mount that returns no object version)",
     );
   }
-  const objects = config.objects.map(planObject);
-  checkPlannedPaths(objects);
-  const identity = resolveIdentity(config, environment);
-  return { config, warnings, identity, objects };
+  const objects = planObjects(read.objects, problems);
+  checkPlannedPaths(read.objects, problems);
+  const identity = read.config ? identityOf(read.config, environment, problems) : undefined;
+  if (problems.errors.length > 0 || !read.config || !identity) return { problems: problems.items };
+  const warnings = problems.warnings;
+  return { problems: problems.items, plan: { config: read.config, warnings, identity, objects } };
 }
 
-function planObject(spec: ObjectSpec): PlannedObject {
-  const type = OBJECT_TYPES.get(spec.objectType);
-  const fail = (message: string) =>
-    new InvalidMountConfigError(`failed to get ${objectLabel(spec)}: ${message}`);
-  if (!type) {
-    throw fail(`invalid objectType ${JSON.stringify(spec.objectType)}, should be secret, key, or cert`);
+function planObjects(specs: readonly ObjectSpec[], problems: ProblemList): PlannedObject[] {
+  const planned: PlannedObject[] = [];
+  for (const spec of specs) {
+    const where = `objects.array[${spec.index}]`;
+    const type = OBJECT_TYPES.get(spec.objectType);
+    if (!type) {
+      const known = [...OBJECT_TYPES.keys()];
+      const suggestion = suggestName(spec.objectType, known);
+      const hint = suggestion ? `; did you mean ${JSON.stringify(suggestion)}?` : "";
+      problems.error(
+        `${where}.objectType`,
+        `failed to get ${objectLabel(spec)}: invalid objectType ${
+          JSON.stringify(spec.objectType)
+        }, should be ${orList(known)}${hint}`,
+        suggestion,
+      );
+      continue;
+    }
+    const problem = type.checkSpec(spec);
+    if (problem) problems.error(where, `failed to get ${objectLabel(spec)}: ${problem}`);
+    else planned.push({ spec, type });
   }
-  const problem = type.checkSpec(spec);
-  if (problem) throw fail(problem);
-  return { spec, type };
+  return planned;
 }
 
 /** The file paths an object certainly produces (suffixes such as `.crt` come later). */
@@ -64,9 +108,19 @@ export function basePaths(spec: ObjectSpec): string[] {
   return Array.from({ length: spec.objectVersionHistory }, (_, i) => `${spec.fileName}/${i}`);
 }
 
-function checkPlannedPaths(objects: readonly PlannedObject[]): void {
-  const conflict = conflictingPaths(objects.flatMap(({ spec }) => basePaths(spec)));
-  if (conflict) throw new InvalidMountConfigError(conflictMessage(conflict));
+/** Reports each object whose files collide with an earlier object's, at its alias (or name). */
+function checkPlannedPaths(specs: readonly ObjectSpec[], problems: ProblemList): void {
+  const earlier: string[] = [];
+  for (const spec of specs) {
+    const paths = basePaths(spec);
+    const conflict = conflictingPaths([...earlier, ...paths]);
+    if (conflict) {
+      const field = spec.objectAlias ? "objectAlias" : "objectName";
+      problems.error(`objects.array[${spec.index}].${field}`, conflictMessage(conflict));
+      continue;
+    }
+    earlier.push(...paths);
+  }
 }
 
 /** The message for two objects whose files collide. */
@@ -76,4 +130,24 @@ export function conflictMessage([first, second]: [string, string]): string {
     : `${JSON.stringify(first)} is both a file and the folder of ${
       JSON.stringify(second)
     }: give one of them another objectAlias`;
+}
+
+function identityOf(
+  config: MountConfig,
+  context: IdentityContext,
+  problems: ProblemList,
+): ResolvedIdentity | undefined {
+  try {
+    return resolveIdentity(config, context);
+  } catch (error) {
+    if (!(error instanceof InvalidMountConfigError)) throw error;
+    problems.error("identity", error.message);
+    return undefined;
+  }
+}
+
+/** `a`, `a or b`, `a, b, or c`: the Go provider's way of listing object types. */
+function orList(words: readonly string[]): string {
+  if (words.length <= 2) return words.join(" or ");
+  return `${words.slice(0, -1).join(", ")}, or ${words[words.length - 1]}`;
 }
