@@ -1,7 +1,7 @@
-import { parseArgs } from "node:util";
-import { isCloudName } from "../config/clouds.ts";
+import { CLOUD_NAMES, isCloudName } from "../config/clouds.ts";
 import { parseGoBool } from "../config/go_bool.ts";
-import { DEFAULT_ENDPOINT } from "../server/endpoint.ts";
+import { suggestName } from "../config/suggest.ts";
+import { DEFAULT_ENDPOINT, InvalidEndpointError, parseEndpoint } from "../server/endpoint.ts";
 
 /** Thrown for an unknown flag or a value a flag cannot take; the CLI prints it and exits 2. */
 export class FlagError extends Error {
@@ -100,27 +100,61 @@ export const FLAGS: Readonly<Record<string, FlagSpec>> = {
   },
 };
 
-const COMPATIBILITY_ONLY = ["custom-user-agent", "enable-pprof", "pprof-port", "token-proxy-url", "sni-name"];
+/**
+ * klog's flags, which the Go provider registers too (`klog.InitFlags`): accepted so existing
+ * manifests keep starting, and ignored, since logs always go to stderr here.
+ */
+export const KLOG_FLAGS: Readonly<Record<string, FlagSpec>> = {
+  "logtostderr": { kind: "bool", default: "true", help: "klog; accepted, no effect (logs go to stderr)" },
+  "alsologtostderr": { kind: "bool", default: "false", help: "klog; accepted, no effect" },
+  "stderrthreshold": { kind: "string", default: "2", help: "klog; accepted, no effect" },
+  "vmodule": { kind: "string", default: "", help: "klog; accepted, no effect" },
+  "log_dir": { kind: "string", default: "", help: "klog; accepted, no effect" },
+  "log_file": { kind: "string", default: "", help: "klog; accepted, no effect" },
+  "log_file_max_size": { kind: "int", default: "1800", help: "klog; accepted, no effect" },
+  "log_backtrace_at": { kind: "string", default: "", help: "klog; accepted, no effect" },
+  "add_dir_header": { kind: "bool", default: "false", help: "klog; accepted, no effect" },
+  "skip_headers": { kind: "bool", default: "false", help: "klog; accepted, no effect" },
+  "skip_log_headers": { kind: "bool", default: "false", help: "klog; accepted, no effect" },
+  "one_output": { kind: "bool", default: "false", help: "klog; accepted, no effect" },
+  "legacy_stderr_threshold_behavior": { kind: "bool", default: "true", help: "klog; accepted, no effect" },
+};
+
+const COMPATIBILITY_ONLY = [
+  "custom-user-agent",
+  "enable-pprof",
+  "pprof-port",
+  "token-proxy-url",
+  "sni-name",
+  ...Object.keys(KLOG_FLAGS),
+];
+
+const ALL_FLAGS: Readonly<Record<string, FlagSpec>> = { ...FLAGS, ...KLOG_FLAGS };
 
 /**
- * Parses flags the way Go's `flag` package accepts them: `-name`, `--name`, `-name=value`,
- * `--name value`, and bare booleans. Unknown flags and bad values throw FlagError.
+ * Parses flags the way Go's `flag` package accepts them: `-name` or `--name`, `=value` or the
+ * next argument, bare booleans, the last occurrence winning, `--` ending the flags. Unknown
+ * flags, missing or bad values and positional arguments throw FlagError.
  */
 export function parseFlags(args: readonly string[]): ProviderFlags {
-  const normalized = normalize(args);
-  let values: Record<string, string | undefined>;
+  const values = scan(args);
+  const read = (name: string) => values.get(name) ?? FLAGS[name].default;
+  const endpoint = read("endpoint");
   try {
-    const options = Object.fromEntries(Object.keys(FLAGS).map((name) => [name, { type: "string" as const }]));
-    values = parseArgs({ args: normalized, options, strict: true, allowPositionals: false }).values as Record<
-      string,
-      string | undefined
-    >;
+    parseEndpoint(endpoint);
   } catch (error) {
-    throw new FlagError(`${(error as Error).message.replace(/\. To specify .*$/, "")} (see --help)`);
+    if (!(error instanceof InvalidEndpointError)) throw error;
+    throw new FlagError(`invalid value ${JSON.stringify(endpoint)} for flag --endpoint: ${error.message}`);
   }
-  const read = (name: string) => values[name] ?? FLAGS[name].default;
-  const flags: ProviderFlags = {
-    endpoint: read("endpoint"),
+  for (const name of Object.keys(KLOG_FLAGS)) {
+    const value = values.get(name);
+    if (value === undefined) continue;
+    const kind = KLOG_FLAGS[name].kind;
+    if (kind === "bool") bool(name, value);
+    if (kind === "int") integer(name, value, 0, Number.MAX_SAFE_INTEGER);
+  }
+  return {
+    endpoint,
     constructPemChain: bool("construct-pem-chain", read("construct-pem-chain")),
     writeCertAndKeyInSeparateFiles: bool(
       "write-cert-and-key-in-separate-files",
@@ -133,43 +167,77 @@ export function parseFlags(args: readonly string[]): ProviderFlags {
     metricsBackend: metricsBackend(read("metrics-backend")),
     prometheusPort: port("prometheus-port", read("prometheus-port")),
     logFormatJson: bool("log-format-json", read("log-format-json")),
-    verbosity: integer("v", read("v"), 0, 10),
+    // klog's -v is an int32 with no upper bound; levels above 10 log nothing more.
+    verbosity: integer("v", read("v"), 0, 2 ** 31 - 1),
     version: bool("version", read("version")),
     nmiAddress: read("nmi-address"),
     objectConcurrency: integer("object-concurrency", read("object-concurrency"), 1, 256),
     shutdownGraceMs: duration("shutdown-grace-period", read("shutdown-grace-period")),
-    ignored: COMPATIBILITY_ONLY.filter((name) => values[name] !== undefined),
+    ignored: COMPATIBILITY_ONLY.filter((name) => values.has(name)),
   };
-  return flags;
 }
 
 /** The usage text, one line per flag. */
 export function usage(): string {
   const lines = Object.entries(FLAGS).map(([name, spec]) =>
-    `  --${name}${spec.kind === "bool" ? "" : ` <${spec.kind}>`}  ${spec.help} (default ${
+    `  ${display(name)}${spec.kind === "bool" ? "" : ` <${spec.kind}>`}  ${spec.help} (default ${
       JSON.stringify(spec.default)
     })`
   );
-  return ["Usage: provider [flags]", ...lines].join("\n");
+  const klog = `  klog flags accepted and ignored: ${Object.keys(KLOG_FLAGS).map(display).join(" ")}`;
+  return ["Usage: provider [flags]", ...lines, klog].join("\n");
 }
 
-function normalize(args: readonly string[]): string[] {
-  const result: string[] = [];
-  for (const arg of args) {
-    let current = arg;
-    if (/^-[^-]/.test(current)) current = `-${current}`;
-    const name = /^--([^=]+)$/.exec(current)?.[1];
-    if (name && FLAGS[name]?.kind === "bool") current = `--${name}=true`;
-    result.push(current);
+/** Reads `args` into name → last raw value, checking names and the presence of values. */
+function scan(args: readonly string[]): Map<string, string> {
+  const values = new Map<string, string>();
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === "--") {
+      if (i + 1 < args.length) throw positional(args[i + 1]);
+      break;
+    }
+    const match = /^--?([^-=][^=]*)(?:=([\s\S]*))?$/.exec(arg);
+    if (!match) throw positional(arg);
+    const [, name, inline] = match;
+    const spec = ALL_FLAGS[name];
+    if (!spec) {
+      const suggestion = suggestName(name, Object.keys(ALL_FLAGS));
+      const hint = suggestion ? `; did you mean ${display(suggestion)}?` : "";
+      throw new FlagError(`flag provided but not defined: ${arg.split("=")[0]}${hint} (see --help)`);
+    }
+    if (inline !== undefined) {
+      values.set(name, inline);
+    } else if (spec.kind === "bool") {
+      values.set(name, "true");
+    } else if (i + 1 < args.length) {
+      values.set(name, args[++i]);
+    } else {
+      throw new FlagError(`flag needs an argument: ${display(name)} (see --help)`);
+    }
   }
-  return result;
+  return values;
+}
+
+function positional(arg: string): FlagError {
+  return new FlagError(
+    `unexpected argument ${JSON.stringify(arg)}: the provider takes only flags (see --help)`,
+  );
+}
+
+/** How a flag is shown in messages: `-v` for klog's one-letter flag, `--name` otherwise. */
+function display(name: string): string {
+  return name.length === 1 ? `-${name}` : `--${name}`;
 }
 
 function bool(name: string, value: string): boolean {
   try {
+    if (value === "") throw new FlagError("empty");
     return parseGoBool(name, value);
   } catch {
-    throw new FlagError(`invalid boolean value ${JSON.stringify(value)} for flag --${name}`);
+    throw new FlagError(
+      `invalid boolean value ${JSON.stringify(value)} for flag ${display(name)}: use true or false`,
+    );
   }
 }
 
@@ -177,7 +245,9 @@ function integer(name: string, value: string, min: number, max: number): number 
   const number = /^-?\d+$/.test(value) ? Number(value) : NaN;
   if (!(number >= min && number <= max)) {
     throw new FlagError(
-      `invalid value ${JSON.stringify(value)} for flag --${name}: want a whole number from ${min} to ${max}`,
+      `invalid value ${JSON.stringify(value)} for flag ${
+        display(name)
+      }: want a whole number from ${min} to ${max}`,
     );
   }
   return number;
@@ -187,14 +257,23 @@ function port(name: string, value: string): number {
   return integer(name, value, 0, 65535);
 }
 
-const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const UNITS: Record<string, number> = {
+  ns: 1e-6,
+  us: 1e-3,
+  "µs": 1e-3,
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+};
 
-/** Parses a Go duration such as `5s`, `250ms`, `1m30s`. */
+/** Parses a Go duration such as `5s`, `250ms`, `1m30s` or `0` into milliseconds. */
 export function duration(name: string, value: string): number {
-  const parts = [...value.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)];
+  if (value === "0") return 0;
+  const parts = [...value.matchAll(/(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h)/g)];
   if (parts.length === 0 || parts.map((part) => part[0]).join("") !== value) {
     throw new FlagError(
-      `invalid duration ${JSON.stringify(value)} for flag --${name}: use e.g. 5s, 250ms, 1m`,
+      `invalid duration ${JSON.stringify(value)} for flag ${display(name)}: use e.g. 5s, 250ms, 1m30s`,
     );
   }
   return parts.reduce((sum, [, amount, unit]) => sum + Number(amount) * UNITS[unit], 0);
@@ -209,12 +288,18 @@ function path(value: string): string {
 
 function cloud(value: string): string {
   if (!isCloudName(value)) {
-    throw new FlagError(`invalid value ${JSON.stringify(value)} for flag --cloud-name: unknown cloud`);
+    throw new FlagError(
+      `invalid value ${JSON.stringify(value)} for flag --cloud-name: unknown cloud (valid names: ${
+        CLOUD_NAMES.join(", ")
+      })`,
+    );
   }
   return value;
 }
 
 function metricsBackend(value: string): string {
-  if (value.toLowerCase() !== "prometheus") throw new FlagError(`unsupported metrics backend ${value}`);
+  if (value.toLowerCase() !== "prometheus") {
+    throw new FlagError(`unsupported metrics backend ${value} (only prometheus is supported)`);
+  }
   return "prometheus";
 }
