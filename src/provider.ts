@@ -1,4 +1,5 @@
 import { Mounter } from "./mount/mount.ts";
+import type { ProviderOptions } from "./mount/mount_types.ts";
 import type { ProviderFlags } from "./ops/flags.ts";
 import { serveHealth } from "./ops/health.ts";
 import type { HttpEndpoint } from "./ops/http_endpoint.ts";
@@ -18,13 +19,7 @@ export interface RunningProvider {
 export async function startProvider(flags: ProviderFlags, logger: Logger): Promise<RunningProvider> {
   const metrics = new ProviderMetrics();
   const mounter = new Mounter({
-    options: {
-      constructPemChain: flags.constructPemChain,
-      writeCertAndKeyInSeparateFiles: flags.writeCertAndKeyInSeparateFiles,
-      defaultCloudName: flags.cloudName,
-      nmiAddress: flags.nmiAddress,
-      objectConcurrency: flags.objectConcurrency,
-    },
+    options: mountOptions(flags),
     logger,
     readTextFile: (path) => Deno.readTextFileSync(path),
     observer: metrics,
@@ -50,6 +45,17 @@ export async function startProvider(flags: ProviderFlags, logger: Logger): Promi
       await server.shutdown(flags.shutdownGraceMs);
       await Promise.all(http.map((endpoint) => endpoint?.close()));
     },
+  };
+}
+
+/** The options that shape every mount, from the flags (the `mount` command uses them too). */
+export function mountOptions(flags: ProviderFlags): ProviderOptions {
+  return {
+    constructPemChain: flags.constructPemChain,
+    writeCertAndKeyInSeparateFiles: flags.writeCertAndKeyInSeparateFiles,
+    defaultCloudName: flags.cloudName,
+    nmiAddress: flags.nmiAddress,
+    objectConcurrency: flags.objectConcurrency,
   };
 }
 
