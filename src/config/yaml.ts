@@ -2,7 +2,7 @@
  * The one place that knows which YAML library we use, so it can be swapped. Aliases are
  * bounded and duplicate keys rejected: every YAML we read is user input.
  */
-import { parse, parseAllDocuments } from "yaml";
+import { type Document, isMap, isPair, isScalar, isSeq, LineCounter, parse, parseAllDocuments } from "yaml";
 
 /** A YAML document that did not parse; the message is the parser's, positions included. */
 export class YamlError extends Error {
@@ -31,6 +31,91 @@ export function parseYamlDocuments(text: string): unknown[] {
     if (document.errors.length > 0) throw new YamlError(firstLine(document.errors[0]));
     return document.toJS({ maxAliasCount: LIMITS.maxAliasCount });
   });
+}
+
+/** A path into a YAML value: mapping keys and sequence indexes. */
+export type YamlPath = readonly (string | number)[];
+
+/** One YAML document that can say on which line each of its values was written. */
+export interface LocatedDocument {
+  /** The document's value; `undefined` when it did not parse. */
+  readonly value: unknown;
+  /** The parser's message when the document did not parse. */
+  readonly error?: string;
+  /** The 1-based line the document (or its first error) starts on. */
+  readonly line: number;
+  /** The 1-based line of the value at `path`; of its key, for a mapping entry. */
+  lineOf(path: YamlPath): number | undefined;
+  /**
+   * For a string written as a literal block (`|`), the line of its first text line: line n of
+   * the string is line `textLineOf(path) + n - 1` of the source. Undefined for other styles,
+   * whose lines do not map one to one.
+   */
+  textLineOf(path: YamlPath): number | undefined;
+}
+
+/**
+ * Parses Kubernetes manifests (a multi-document stream) keeping positions. YAML 1.1 rules, as
+ * Kubernetes reads manifests: `yes` and `on` are booleans there, and must be flagged as such.
+ * A document that does not parse is returned with its error; the others still are.
+ */
+export function parseManifestDocuments(text: string): LocatedDocument[] {
+  const lines = new LineCounter();
+  const documents = parseAllDocuments(text, { ...LIMITS, version: "1.1", lineCounter: lines });
+  const list = Array.isArray(documents) ? documents : [documents];
+  return list.map((document) => locate(document, lines));
+}
+
+/** Like {@link parseYamlStrings} (failsafe schema: every scalar a string), keeping positions. */
+export function parseLocatedStrings(text: string): LocatedDocument {
+  const lines = new LineCounter();
+  const documents = parseAllDocuments(text, { ...LIMITS, schema: "failsafe", lineCounter: lines });
+  const list = Array.isArray(documents) ? documents : [documents];
+  if (list.length === 0) return locate(undefined, lines);
+  return locate(list[0], lines);
+}
+
+function locate(document: Document.Parsed | undefined, lines: LineCounter): LocatedDocument {
+  const lineAt = (offset: number) => lines.linePos(offset).line;
+  const node = (path: YamlPath): { key?: unknown; value: unknown } | undefined => {
+    let current: unknown = document?.contents;
+    let key: unknown;
+    for (const step of path) {
+      if (isMap(current)) {
+        const pair = current.items.find((item) =>
+          isPair(item) && isScalar(item.key) && item.key.value === step
+        );
+        if (!pair) return undefined;
+        key = pair.key;
+        current = pair.value;
+      } else if (isSeq(current) && typeof step === "number") {
+        key = undefined;
+        current = current.items[step];
+      } else return undefined;
+    }
+    return { key, value: current };
+  };
+  const rangeStart = (value: unknown) => (value as { range?: [number, number, number] } | null)?.range?.[0];
+  const errors = document?.errors ?? [];
+  const start = errors.length > 0 ? errors[0].pos[0] : document?.range[0] ?? 0;
+  return {
+    value: document && errors.length === 0
+      ? document.toJS({ maxAliasCount: LIMITS.maxAliasCount })
+      : undefined,
+    error: errors.length > 0 ? firstLine(errors[0]) : undefined,
+    line: lineAt(start),
+    lineOf(path) {
+      const found = node(path);
+      const offset = rangeStart(found?.key) ?? rangeStart(found?.value);
+      return offset === undefined ? undefined : lineAt(offset);
+    },
+    textLineOf(path) {
+      const value = node(path)?.value;
+      if (!isScalar(value) || value.type !== "BLOCK_LITERAL") return undefined;
+      const offset = rangeStart(value);
+      return offset === undefined ? undefined : lineAt(offset) + 1;
+    },
+  };
 }
 
 function firstLine(error: unknown): string {

@@ -32,6 +32,8 @@ export interface MountInspection {
   readonly plan?: MountPlan;
   /** Errors and warnings, each with where it was found. */
   readonly problems: readonly ConfigProblem[];
+  /** Every object entry that parsed, planned or not (to list the files a mount would write). */
+  readonly objects: readonly ObjectSpec[];
 }
 
 /**
@@ -72,9 +74,9 @@ export function inspectMount(
   const objects = planObjects(read.objects, problems);
   checkPlannedPaths(read.objects, problems);
   const identity = read.config ? identityOf(read.config, environment, problems) : undefined;
-  if (problems.errors.length > 0 || !read.config || !identity) return { problems: problems.items };
-  const warnings = problems.warnings;
-  return { problems: problems.items, plan: { config: read.config, warnings, identity, objects } };
+  const result = { problems: problems.items, objects: read.objects };
+  if (problems.errors.length > 0 || !read.config || !identity) return result;
+  return { ...result, plan: { config: read.config, warnings: problems.warnings, identity, objects } };
 }
 
 function planObjects(specs: readonly ObjectSpec[], problems: ProblemList): PlannedObject[] {
