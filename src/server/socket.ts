@@ -11,10 +11,24 @@ export async function removeStaleSocket(path: string): Promise<void> {
     if (error instanceof Deno.errors.NotFound) return;
     throw error;
   }
-  if (info.isSocket === false || info.isFile || info.isDirectory) {
+  if (!isLeftoverSocket(info)) {
     throw new Error(`${path} exists and is not a socket; refusing to replace it`);
   }
   await Deno.remove(path);
+}
+
+/**
+ * Whether what `lstat` found at the socket path is a socket. Deno tells on Linux; on Windows
+ * it reports no file types beyond file, folder and link, and an AF_UNIX socket is an empty
+ * reparse-point file, so there an empty file counts as one (removing it loses nothing) and a
+ * file with content does not.
+ */
+export function isLeftoverSocket(
+  info: Pick<Deno.FileInfo, "isSocket" | "isFile" | "isDirectory" | "size">,
+  os: string = Deno.build.os,
+): boolean {
+  if (os === "windows") return !info.isDirectory && info.size === 0;
+  return info.isSocket === true && !info.isFile && !info.isDirectory;
 }
 
 /**
