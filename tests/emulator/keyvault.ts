@@ -75,9 +75,10 @@ function handle(ctx: ServiceContext, vaults: Map<string, VaultEntry>, deps: KeyV
 
 function challenge(entry: VaultEntry): Record<string, string> {
   return {
-    "www-authenticate": `Bearer authorization="https://${entry.cloud.loginHost}/${entry.vault.tenant}", resource="${
-      vaultResource(entry.cloud)
-    }"`,
+    "www-authenticate":
+      `Bearer authorization="https://${entry.cloud.loginHost}/${entry.vault.tenant}", resource="${
+        vaultResource(entry.cloud)
+      }"`,
   };
 }
 
@@ -159,7 +160,8 @@ function authorize(token: IssuedToken, entry: VaultEntry, op: Operation): Respon
       `Assignment: (not found)\r\nDenyAssignmentId: null\r\nDecisionReason: null \r\nVault: ${vaultRef}\r\n`;
     return kvError(403, "Forbidden", message, "ForbiddenByRbac");
   }
-  const message = `The user, group or application '${caller}' does not have ${permission} permission on key vault '${vaultRef}'. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125287`;
+  const message =
+    `The user, group or application '${caller}' does not have ${permission} permission on key vault '${vaultRef}'. For help resolving this issue, please see https://go.microsoft.com/fwlink/?linkid=2125287`;
   return kvError(403, "Forbidden", message, "AccessDenied");
 }
 

@@ -64,7 +64,8 @@ export function createServeHandler(
       path: url.pathname,
       query: queryOf(url),
     });
-    const signal = AbortSignal.any([request.signal, deps.shutdown]);
+    const clientGone = deps.relays.clientGone(serverPort(), info.remoteAddr.port);
+    const signal = clientGone ? AbortSignal.any([clientGone, deps.shutdown]) : deps.shutdown;
     const ctx: ServiceContext = { request, url, host, query: record.query, signal, record };
     const reset = () => deps.relays.reset(serverPort(), info.remoteAddr.port);
     try {
@@ -90,9 +91,7 @@ async function runPipeline(
     method: ctx.request.method,
   });
   if (plan.latencyMs > 0) record.fault = "latency";
-  const global = route.service === "keyvault" || route.service === "entra"
-    ? deps.globalLatencyMs()
-    : 0;
+  const global = route.service === "keyvault" || route.service === "entra" ? deps.globalLatencyMs() : 0;
   if (!await sleep(global + plan.latencyMs, signal)) return abandoned(deps, record);
   const terminal = plan.terminal;
   if (terminal?.kind === "reset") {
@@ -107,9 +106,7 @@ async function runPipeline(
     await aborted(signal);
     return abandoned(deps, record);
   }
-  const response = terminal?.kind === "status"
-    ? faultResponse(terminal, route)
-    : await route.handler(ctx);
+  const response = terminal?.kind === "status" ? faultResponse(terminal, route) : await route.handler(ctx);
   if (terminal) record.fault = "status";
   if (signal.aborted) return abandoned(deps, record);
   deps.log.finish(record, response.status);

@@ -17,6 +17,8 @@
 export interface Relay {
   front: Deno.Conn;
   back: Deno.Conn;
+  /** Aborted when the connection ends, i.e. when the client has gone away. */
+  ended: AbortController;
 }
 
 /** Relays by the internal server's view of them: `<server port>/<peer port>`. */
@@ -44,6 +46,15 @@ export class RelayRegistry {
     return true;
   }
 
+  /**
+   * A signal that aborts when the client connection behind a request ends.
+   * Used instead of `Request.signal`, which Deno 2.9 also aborts after every
+   * successful response (and warns about) unless an unstable flag is set.
+   */
+  clientGone(serverPort: number, peerPort: number): AbortSignal | undefined {
+    return this.#relays.get(relayKey(serverPort, peerPort))?.ended.signal;
+  }
+
   /** Drops every relayed connection (shutdown). */
   closeAll(): void {
     for (const relay of this.#relays.values()) {
@@ -69,6 +80,12 @@ export interface FrontDoorOptions {
   tlsBackendPort?: number;
   /** Which CONNECT targets may be tunnelled. */
   allowConnect?: (host: string, port: number) => boolean;
+  /**
+   * Internal server for a proxy-style plain-HTTP request (`GET http://host:port/...`),
+   * or undefined to use `plainBackendPort`. The Azure SDK sends even `http://`
+   * IMDS calls through HTTPS_PROXY, so the proxy forwards those to IMDS.
+   */
+  forward?: (host: string, port: number) => number | undefined;
   registry: RelayRegistry;
 }
 
@@ -85,12 +102,13 @@ const decoder = new TextDecoder();
 /** Starts accepting connections on 127.0.0.1. */
 export function startFrontDoor(opts: FrontDoorOptions): FrontDoor {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: opts.port });
-  const open = new Set<Promise<void>>();
+  const open = new Map<Deno.Conn, Promise<void>>();
   const acceptLoop = (async () => {
     for await (const conn of listener) {
-      const p = handleConnection(conn, opts).catch(() => closeQuietly(conn));
-      open.add(p);
-      p.finally(() => open.delete(p));
+      const p = handleConnection(conn, opts)
+        .catch(() => closeQuietly(conn))
+        .finally(() => open.delete(conn));
+      open.set(conn, p);
     }
   })().catch(() => {/* listener closed */});
   return {
@@ -99,7 +117,9 @@ export function startFrontDoor(opts: FrontDoorOptions): FrontDoor {
       closeQuietly(listener);
       await acceptLoop;
       opts.registry.closeAll();
-      await Promise.allSettled([...open]);
+      // Also drops connections that never finished sending a request head.
+      for (const conn of open.keys()) closeQuietly(conn);
+      await Promise.allSettled([...open.values()]);
     },
   };
 }
@@ -110,7 +130,8 @@ async function handleConnection(conn: Deno.Conn, opts: FrontDoorOptions): Promis
   const requestLine = decoder.decode(head.bytes.subarray(0, head.headEnd)).split("\r\n")[0];
   const [method, target] = requestLine.split(" ");
   if (method !== "CONNECT") {
-    return await relay(conn, opts.plainBackendPort, head.bytes, opts.registry);
+    const backend = forwardTarget(target ?? "", opts) ?? opts.plainBackendPort;
+    return await relay(conn, backend, head.bytes, opts.registry);
   }
   const { host, port } = parseAuthority(target ?? "");
   const allowed = opts.tlsBackendPort !== undefined && port === 443 &&
@@ -140,7 +161,8 @@ async function relay(
   registry: RelayRegistry,
 ): Promise<void> {
   const back = await Deno.connect({ hostname: "127.0.0.1", port: backendPort });
-  const key = registry.add({ front, back });
+  const ended = new AbortController();
+  const key = registry.add({ front, back, ended });
   try {
     if (initial.length > 0) await writeAll(back, initial);
     // When either direction ends, the connection is over: HTTP clients never
@@ -155,6 +177,7 @@ async function relay(
     registry.delete(key);
     closeQuietly(front);
     closeQuietly(back);
+    ended.abort();
   }
 }
 
@@ -176,7 +199,7 @@ async function writeAll(conn: Deno.Conn, data: Uint8Array): Promise<void> {
 async function readHead(
   conn: Deno.Conn,
 ): Promise<{ bytes: Uint8Array; headEnd: number } | null> {
-  let bytes = new Uint8Array(0);
+  let bytes: Uint8Array = new Uint8Array(0);
   const buf = new Uint8Array(8192);
   while (bytes.length < MAX_HEAD) {
     const n = await conn.read(buf);
@@ -202,6 +225,16 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   out.set(a);
   out.set(b, a.length);
   return out;
+}
+
+function forwardTarget(target: string, opts: FrontDoorOptions): number | undefined {
+  if (!opts.forward || !target.startsWith("http://")) return undefined;
+  try {
+    const url = new URL(target);
+    return opts.forward(url.hostname.toLowerCase(), Number(url.port || 80));
+  } catch {
+    return undefined;
+  }
 }
 
 function parseAuthority(target: string): { host: string; port: number } {

@@ -413,9 +413,7 @@ function checkObjectName(name: string, where: string): void {
 /** A stable GUID derived from a string (so seeds need not spell out ids). */
 export function derivedGuid(input: string): string {
   const h = derivedHex(input);
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${
-    h.slice(20, 32)
-  }`;
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 }
 
 /** A stable 32-hex-digit id (the shape of a Key Vault version). */

@@ -123,7 +123,8 @@ export class VaultContents {
     const latestParsed = parsed.find((p) => p.v === latest(cert.versions)) ?? parsed[0];
     const policy = (base: string) => certificatePolicy(cert, latestParsed.v, latestParsed.x509, base);
     // Disabled certificate versions can still be read; their secret and key cannot.
-    this.#add("certificates", cert.name, parsed.map((p) => certVersion(p.v, p.x509)), false, policy);
+    const versions = parsed.map((p) => certVersion(p.v, p.x509, policy));
+    this.#add("certificates", cert.name, versions, false, policy);
     this.#add(
       "secrets",
       cert.name,
@@ -245,7 +246,11 @@ function stripUndefined(a: Attributes): Attributes {
   return Object.fromEntries(Object.entries(a).filter(([, x]) => x !== undefined)) as Attributes;
 }
 
-function certVersion(v: CertificateVersion, p: ParsedCert): StoredVersion {
+function certVersion(
+  v: CertificateVersion,
+  p: ParsedCert,
+  policy: (base: string) => Json,
+): StoredVersion {
   const attributes = certAttributes(v, p);
   const item = (base: string, name: string): Json =>
     withTags({
@@ -266,6 +271,7 @@ function certVersion(v: CertificateVersion, p: ParsedCert): StoredVersion {
         x5t,
         cer: v.cer,
         attributes: attrs,
+        policy: policy(base),
       };
       return tags === undefined ? body : { ...body, tags };
     },

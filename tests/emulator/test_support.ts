@@ -1,0 +1,137 @@
+/**
+ * Helpers for the emulator's own tests: run the real SDK in a child process,
+ * make raw HTTPS calls through the emulator's proxy, and mint service-account
+ * assertions.
+ */
+import { Buffer } from "node:buffer";
+import type { Emulator } from "./emulator.ts";
+import type { ProbeRequest, ProbeResult } from "./sdk_probe.ts";
+
+const PROBE = new URL("./sdk_probe.ts", import.meta.url);
+const REPO_ROOT = decodeURIComponent(new URL("../../", import.meta.url).pathname);
+
+/** Seeded identities of seed.yaml used across tests. */
+export const TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+export const SP_APP = {
+  clientId: "11111111-1111-1111-1111-111111111111",
+  secret: "s3cr3t-value~for.demo_only",
+};
+export const SP_OUTSIDER = { clientId: "22222222-2222-2222-2222-222222222222", secret: "outsider-secret" };
+export const SP_GETONLY = { clientId: "33333333-3333-3333-3333-333333333333", secret: "getonly-secret" };
+export const WI_APP = { clientId: "44444444-4444-4444-4444-444444444444" };
+export const VM_USER = { clientId: "55555555-5555-5555-5555-555555555555" };
+export const DEMO_VAULT = "https://demo-vault.vault.azure.net";
+
+let cached: Promise<void> | undefined;
+
+// Resolve the SDK's npm packages once with the normal environment: the child
+// runs with HTTPS_PROXY pointing at the emulator, which refuses registries.
+function ensureProbeCached(): Promise<void> {
+  return cached ??= (async () => {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["cache", "--quiet", PROBE.pathname],
+      cwd: REPO_ROOT,
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    if (!out.success) throw new Error(`deno cache failed: ${new TextDecoder().decode(out.stderr)}`);
+  })();
+}
+
+// Only what Deno needs to find its cache; nothing from the developer's shell
+// (e.g. AZURE_CLIENT_ID) may change which credential the SDK picks.
+function baseEnv(): Record<string, string> {
+  const keep = ["PATH", "HOME", "DENO_DIR", "XDG_CACHE_HOME", "TMPDIR"];
+  const env: Record<string, string> = { NO_COLOR: "1" };
+  for (const k of keep) {
+    const v = Deno.env.get(k);
+    if (v !== undefined) env[k] = v;
+  }
+  return env;
+}
+
+/** Runs SDK calls in a child process configured only through the emulator's env. */
+export async function runProbe(
+  emulator: Emulator,
+  request: ProbeRequest,
+  extraEnv: Record<string, string> = {},
+): Promise<ProbeResult[]> {
+  await ensureProbeCached();
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", "--cached-only", PROBE.pathname, JSON.stringify(request)],
+    cwd: REPO_ROOT,
+    clearEnv: true,
+    env: { ...baseEnv(), ...emulator.env(), ...extraEnv },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stdout = new TextDecoder().decode(out.stdout).trim();
+  if (!out.success || !stdout) {
+    throw new Error(`probe failed (${out.code}): ${new TextDecoder().decode(out.stderr)}`);
+  }
+  return JSON.parse(stdout.split("\n").at(-1)!);
+}
+
+/** The value of a successful probe result; throws with the SDK error otherwise. */
+export function okValue<T = Record<string, unknown>>(result: ProbeResult): T {
+  if (!result.ok) throw new Error(`expected success, got ${JSON.stringify(result.error)}`);
+  return result.value as T;
+}
+
+/** The error of a failed probe result; throws if it succeeded. */
+export function errorOf(
+  result: ProbeResult,
+): { name: string; message: string; code?: string; statusCode?: number } {
+  if (result.ok) throw new Error(`expected an error, got ${JSON.stringify(result.value)}`);
+  return result.error;
+}
+
+/** A fetch that reaches emulated hosts through the proxy, trusting the emulator CA. */
+export async function proxiedFetch(emulator: Emulator): Promise<{
+  fetch: (url: string, init?: RequestInit) => Promise<Response>;
+  close: () => void;
+}> {
+  const client = Deno.createHttpClient({
+    proxy: { url: emulator.proxyUrl },
+    caCerts: [await Deno.readTextFile(emulator.caPath)],
+    // HTTP/1.1 like node:https, so a client abort closes the connection.
+    http2: false,
+    http1: true,
+  });
+  return {
+    fetch: (url, init = {}) => fetch(url, { ...init, client }),
+    close: () => client.close(),
+  };
+}
+
+/** An unsigned service-account token as the kubelet would project it. */
+export function mintAssertion(
+  claims: { sub: string; aud?: string | string[]; exp?: number; iss?: string },
+): string {
+  const now = Math.floor(Date.now() / 1000);
+  const payload = {
+    aud: claims.aud ?? ["api://AzureADTokenExchange"],
+    exp: claims.exp ?? now + 3600,
+    iat: now,
+    iss: claims.iss ?? "https://oidc.prod-aks.azure.com/00000000-0000-0000-0000-000000000000/",
+    nbf: now,
+    sub: claims.sub,
+  };
+  const part = (o: unknown) => Buffer.from(JSON.stringify(o)).toString("base64url");
+  return `${part({ alg: "RS256", kid: "test" })}.${part(payload)}.${
+    Buffer.from("not-signed").toString("base64url")
+  }`;
+}
+
+/** A client-credentials form for the Entra token endpoint. */
+export function tokenForm(fields: Record<string, string>): RequestInit {
+  return {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({
+      grant_type: "client_credentials",
+      scope: "https://vault.azure.net/.default",
+      ...fields,
+    }).toString(),
+  };
+}
