@@ -1,7 +1,9 @@
 /**
  * The Azure Key Vault provider for the Secrets Store CSI Driver: serves the driver's gRPC
- * provider API on a Unix socket until SIGTERM or SIGINT.
+ * provider API on a Unix socket until SIGTERM or SIGINT. `validate` and `mount` as the first
+ * argument run the one-shot commands of src/cli/ instead.
  */
+import { runCommand } from "./src/cli/commands.ts";
 import { FlagError, parseFlags, usage } from "./src/ops/flags.ts";
 import { createLogger } from "./src/ops/logger.ts";
 import { startProvider } from "./src/provider.ts";
@@ -49,5 +51,5 @@ async function main(args: string[]): Promise<number> {
 }
 
 if (import.meta.main) {
-  Deno.exit(await main(Deno.args));
+  Deno.exit(await (runCommand(Deno.args) ?? main(Deno.args)));
 }

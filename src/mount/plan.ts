@@ -34,6 +34,8 @@ export interface MountInspection {
   readonly problems: readonly ConfigProblem[];
   /** Every object entry that parsed, planned or not (to list the files a mount would write). */
   readonly objects: readonly ObjectSpec[];
+  /** The identity, resolved whenever the parameters allow it, even if objects have errors. */
+  readonly identity?: ResolvedIdentity;
 }
 
 /**
@@ -74,7 +76,7 @@ export function inspectMount(
   const objects = planObjects(read.objects, problems);
   checkPlannedPaths(read.objects, problems);
   const identity = read.config ? identityOf(read.config, environment, problems) : undefined;
-  const result = { problems: problems.items, objects: read.objects };
+  const result = { problems: problems.items, objects: read.objects, identity };
   if (problems.errors.length > 0 || !read.config || !identity) return result;
   return { ...result, plan: { config: read.config, warnings: problems.warnings, identity, objects } };
 }
