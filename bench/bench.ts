@@ -1,0 +1,225 @@
+/**
+ * `deno task bench`: this provider and the Go provider side by side, against the emulator with
+ * injected latency, driven by an independent gRPC client (python3-grpcio). Measures P1 (one
+ * mount of n objects, cold and warm), P2 (a burst of pods at once), P3 (Key Vault and Entra
+ * requests per mount) and P4 (idle RSS, start to ready socket); prints the table and writes
+ * bench/results/latest.{md,json}, latency.svg and burst.svg, and the README's table.
+ *
+ * Flags: --latency-ms=20 --runs=30 --sizes=1,10,50 --burst-pods=110 --burst-objects=5
+ * --burst-identities=11 --starts=5 --idle-ms=2000 --go-version=v1.8.2 --no-go
+ * --out=bench/results --provider-arg=<flag> (repeatable, passed to our provider).
+ * The README is updated only when writing to the default bench/results.
+ */
+import { parseArgs } from "node:util";
+import { fileURLToPath } from "node:url";
+import { startEmulator } from "../tests/emulator/emulator.ts";
+import { Driver } from "./driver.ts";
+import { goProviderBinary } from "./go_provider.ts";
+import { measureProvider, type ProviderFigures } from "./measure.ts";
+import { goProvider, ourProvider } from "./providers.ts";
+import {
+  burstSvg,
+  consoleTable,
+  latencySvg,
+  markdown,
+  type RunInfo,
+  tableRows,
+  updateReadme,
+} from "./report.ts";
+import { benchSeed, type WorkloadShape } from "./workload.ts";
+
+const ROOT = fileURLToPath(new URL("../", import.meta.url));
+const DEFAULT_OUT = `${ROOT}bench/results`;
+
+/** Thrown for flags the benchmark cannot use. */
+class UsageError extends Error {}
+
+function options(args: string[]) {
+  const { values } = parseArgs({
+    args,
+    options: {
+      "latency-ms": { type: "string", default: "20" },
+      runs: { type: "string", default: "30" },
+      sizes: { type: "string", default: "1,10,50" },
+      "burst-pods": { type: "string", default: "110" },
+      "burst-objects": { type: "string", default: "5" },
+      "burst-identities": { type: "string", default: "11" },
+      starts: { type: "string", default: "5" },
+      "idle-ms": { type: "string", default: "2000" },
+      "go-version": { type: "string", default: "v1.8.2" },
+      "no-go": { type: "boolean", default: false },
+      out: { type: "string", default: DEFAULT_OUT },
+      "provider-arg": { type: "string", multiple: true, default: [] },
+    },
+    strict: true,
+  });
+  const int = (name: keyof typeof values, min: number) => {
+    const value = Number(values[name]);
+    if (!Number.isInteger(value) || value < min) {
+      throw new UsageError(`--${name} must be an integer ≥ ${min}`);
+    }
+    return value;
+  };
+  const sizes = String(values.sizes).split(",").map(Number);
+  if (sizes.some((size) => !Number.isInteger(size) || size < 1)) {
+    throw new UsageError("--sizes must be positive integers, e.g. 1,10,50");
+  }
+  const shape: WorkloadShape = {
+    sizes,
+    runs: int("runs", 1),
+    burstPods: int("burst-pods", 1),
+    burstObjects: int("burst-objects", 1),
+    burstSharedIdentities: int("burst-identities", 1),
+  };
+  return {
+    shape,
+    latencyMs: int("latency-ms", 0),
+    starts: int("starts", 1),
+    idleMs: int("idle-ms", 0),
+    goVersion: String(values["go-version"]),
+    go: !values["no-go"],
+    out: String(values.out).replace(/\/$/, ""),
+    providerArgs: values["provider-arg"] as string[],
+  };
+}
+
+async function main(args: string[]): Promise<number> {
+  let opts;
+  try {
+    opts = options(args);
+  } catch (error) {
+    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+      console.error(`bench: ${(error as Error).message}`);
+      return 2;
+    }
+    throw error;
+  }
+  const started = performance.now();
+  const log = (line: string) =>
+    console.error(`[bench ${((performance.now() - started) / 1000).toFixed(1)}s] ${line}`);
+  await ensurePythonGrpc(log);
+
+  let go: Awaited<ReturnType<typeof goProviderBinary>> | undefined;
+  let goMissing: string | undefined;
+  if (opts.go) {
+    try {
+      go = await goProviderBinary(opts.goVersion, log);
+      if (go.version !== opts.goVersion) log(`using the Go provider ${go.version}: ${go.skipped.join("; ")}`);
+    } catch (error) {
+      goMissing = (error as Error).message;
+      log(`no Go side: ${goMissing}`);
+    }
+  } else {
+    goMissing = "--no-go";
+  }
+
+  const loadBefore = loadAverage();
+  const emulator = await startEmulator({ seed: benchSeed(opts.shape), latencyMs: opts.latencyMs });
+  const driver = await Driver.start();
+  const endpoints = { proxyUrl: emulator.proxyUrl, caPath: emulator.caPath, env: emulator.env() };
+  const ctx = {
+    driver,
+    shape: opts.shape,
+    starts: opts.starts,
+    idleMs: opts.idleMs,
+    requests: () => emulator.requests(),
+    resetRequests: () => emulator.resetRequests(),
+    log,
+  };
+  let ours: ProviderFigures;
+  let theirs: ProviderFigures | undefined;
+  try {
+    ours = await measureProvider(ourProvider(endpoints, opts.providerArgs), ctx);
+    if (go) theirs = await measureProvider(goProvider(go.binary, go.version, endpoints), ctx);
+  } finally {
+    await driver.close();
+    await emulator.close();
+  }
+
+  const info: RunInfo = {
+    date: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
+    latencyMs: opts.latencyMs,
+    runs: opts.shape.runs,
+    sizes: opts.shape.sizes,
+    burstPods: opts.shape.burstPods,
+    burstObjects: opts.shape.burstObjects,
+    burstSharedIdentities: opts.shape.burstSharedIdentities,
+    starts: opts.starts,
+    idleMs: opts.idleMs,
+    machine: machine(),
+    loadBefore,
+    loadAfter: loadAverage(),
+    deno: Deno.version.deno,
+    go: go && {
+      version: go.version,
+      toolchain: go.goVersion,
+      note: go.version !== opts.goVersion
+        ? `${opts.goVersion} did not build: ${go.skipped.join("; ")}`
+        : undefined,
+    },
+    goMissing,
+    durationSeconds: Math.round((performance.now() - started) / 1000),
+  };
+  const goLabel = go ? `Go ${go.version}` : "Go";
+  const rows = tableRows(ours, theirs, info);
+  const table = markdown(rows, info, goLabel);
+  await Deno.mkdir(opts.out, { recursive: true });
+  await Deno.writeTextFile(`${opts.out}/latest.md`, table);
+  await Deno.writeTextFile(
+    `${opts.out}/latest.json`,
+    JSON.stringify({ info, rows, ours, go: theirs ?? null }, null, 1) + "\n",
+  );
+  await Deno.writeTextFile(`${opts.out}/latency.svg`, latencySvg(ours, theirs, info));
+  await Deno.writeTextFile(`${opts.out}/burst.svg`, burstSvg(ours, theirs, info));
+  if (opts.out === DEFAULT_OUT) {
+    const section = `${table}\n![Mount latency against object count](bench/results/latency.svg)\n\n` +
+      `![Burst timelines](bench/results/burst.svg)\n`;
+    if (!await updateReadme(`${ROOT}README.md`, section)) log("README.md has no bench markers; not updated");
+  }
+  console.log(consoleTable(rows, goLabel));
+  console.log(
+    `\nwritten: ${opts.out}/latest.md, latest.json, latency.svg, burst.svg (${info.durationSeconds} s)`,
+  );
+  return 0;
+}
+
+/** Installs Debian's python3-grpcio when /usr/bin/python3 cannot import grpc (as CI does). */
+async function ensurePythonGrpc(log: (line: string) => void): Promise<void> {
+  const probe = () =>
+    new Deno.Command("/usr/bin/python3", {
+      args: ["-c", "import grpc, grpc_tools"],
+      stderr: "null",
+      stdout: "null",
+    })
+      .output().then((output) => output.success, () => false);
+  if (await probe()) return;
+  log("installing python3-grpcio (the benchmark's gRPC client) with apt-get …");
+  const apt = (args: string[]) =>
+    new Deno.Command("apt-get", { args, env: { DEBIAN_FRONTEND: "noninteractive" }, stdout: "null" })
+      .output();
+  await apt(["update", "-qq"]);
+  await apt(["install", "-y", "-qq", "python3-grpcio", "python3-protobuf", "python3-grpc-tools"]);
+  if (!await probe()) throw new Error("python3-grpcio is missing and apt-get could not install it");
+}
+
+function loadAverage(): string {
+  try {
+    return Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0, 3).join(" ");
+  } catch {
+    return "?";
+  }
+}
+
+function machine(): string {
+  let cpu = "unknown CPU";
+  try {
+    cpu = Deno.readTextFileSync("/proc/cpuinfo").match(/^model name\s*:\s*(.+)$/m)?.[1]?.trim() ?? cpu;
+  } catch {
+    // not Linux
+  }
+  return `${navigator.hardwareConcurrency} × ${cpu}, ${Deno.build.os}/${Deno.build.arch}`;
+}
+
+if (import.meta.main) {
+  Deno.exit(await main(Deno.args));
+}

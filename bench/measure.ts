@@ -1,0 +1,254 @@
+/**
+ * P1–P4 for one provider: start-up (P4), one mount of n objects cold and warm (P1), the
+ * requests each costs at the emulator (P3), and bursts of pods at once (P2).
+ */
+import type { RecordedRequest } from "../tests/emulator/emulator.ts";
+import type { Batch, CallResult, Driver } from "./driver.ts";
+import { resetPeak, sampleMemory, treeMemory, waitForSocket } from "./proc.ts";
+import type { ProviderUnderTest, RunningProvider } from "./providers.ts";
+import { summarize, type Summary } from "./stats.ts";
+import { burstOf, identityNames, mountOf, secretCount, type WorkloadShape } from "./workload.ts";
+
+/** What the measurements need besides the provider. */
+export interface MeasureContext {
+  readonly driver: Driver;
+  readonly shape: WorkloadShape;
+  /** Starts for P4 (the last one carries on into P1). */
+  readonly starts: number;
+  /** How long a provider sits idle after start before its RSS is read. */
+  readonly idleMs: number;
+  readonly requests: () => RecordedRequest[];
+  readonly resetRequests: () => void;
+  readonly log: (line: string) => void;
+}
+
+/** Requests the emulator saw, per mount (averages over a batch) or in total. */
+export interface RequestCounts {
+  readonly keyvault: number;
+  /** Key Vault answers 401: challenge round trips. */
+  readonly keyvaultChallenges: number;
+  readonly entra: number;
+  readonly entraTokens: number;
+  /** Instance discovery and OpenID configuration GETs. */
+  readonly entraDiscovery: number;
+}
+
+/** One P1 figure. */
+export interface MountFigure {
+  readonly summary: Summary;
+  readonly ms: readonly number[];
+  readonly errors: number;
+  readonly firstError?: string;
+  readonly requestsPerMount: RequestCounts;
+}
+
+/** One P2 burst. */
+export interface BurstFigure {
+  readonly pods: number;
+  readonly objects: number;
+  readonly identities: number;
+  readonly wallMs: number;
+  readonly perMount: Summary;
+  readonly errors: number;
+  readonly firstError?: string;
+  /** Peak RSS of the provider's process tree over its life (VmHWM), bytes. */
+  readonly peakRss: number;
+  readonly requests: RequestCounts;
+  readonly calls: readonly { start: number; end: number; ok: boolean }[];
+  readonly memory: readonly { t: number; rss: number }[];
+}
+
+/** Everything measured for one provider. */
+export interface ProviderFigures {
+  readonly key: "ours" | "go";
+  readonly label: string;
+  readonly readyMs: Summary;
+  readonly readyRuns: readonly number[];
+  readonly idleRss: Summary;
+  readonly idleRssRuns: readonly number[];
+  readonly firstMountMs: number;
+  readonly cold: Record<number, MountFigure>;
+  readonly warm: Record<number, MountFigure>;
+  /** RSS and peak after all of P1 (hundreds of identities), bytes. */
+  readonly afterP1: { rss: number; hwm: number };
+  readonly bursts: { shared: BurstFigure; distinct: BurstFigure };
+}
+
+/** Runs P4, P1, P3 and P2 against one provider. */
+export async function measureProvider(put: ProviderUnderTest, ctx: MeasureContext): Promise<ProviderFigures> {
+  const { driver, shape, log } = ctx;
+  const names = identityNames(shape);
+  log(`${put.label}: P4 start-up × ${ctx.starts}`);
+  const readyRuns: number[] = [];
+  const idleRssRuns: number[] = [];
+  let provider: RunningProvider | undefined;
+  for (let i = 0; i < ctx.starts; i++) {
+    if (provider) await provider.stop();
+    provider = await put.start();
+    readyRuns.push(await readyAfter(provider));
+    await sleep(ctx.idleMs);
+    idleRssRuns.push(treeMemory(provider.pid).rss);
+  }
+  const p = provider!;
+  try {
+    await healthy(driver, p);
+    const first = await driver.mounts(p.socketPath, [mountOf(names.firstMount, 1, "first")], 1);
+    failOnError(first, put, p, "first mount");
+    const firstMountMs = first.results[0].ms;
+
+    const cold: Record<number, MountFigure> = {};
+    const warm: Record<number, MountFigure> = {};
+    for (const size of shape.sizes) {
+      log(`${put.label}: P1 cold, ${size} object(s) × ${shape.runs}`);
+      const requests = Array.from(
+        { length: shape.runs },
+        (_, r) => mountOf(names.cold(size, r), size, `cold-${r}`),
+      );
+      cold[size] = await sequential(ctx, p, requests);
+    }
+    for (const size of shape.sizes) {
+      log(`${put.label}: P1 warm, ${size} object(s) × ${shape.runs}`);
+      const request = mountOf(names.warm, size, "warm");
+      failOnError(await driver.mounts(p.socketPath, [request], 1), put, p, "priming mount");
+      warm[size] = await sequential(ctx, p, Array.from({ length: shape.runs }, () => request));
+    }
+    const memory = treeMemory(p.pid);
+    const afterP1 = { rss: memory.rss, hwm: memory.hwm };
+    await p.stop();
+    provider = undefined;
+
+    const bursts = {
+      shared: await burst(put, ctx, "shared"),
+      distinct: await burst(put, ctx, "distinct"),
+    };
+    return {
+      key: put.key,
+      label: put.label,
+      readyMs: summarize(readyRuns),
+      readyRuns,
+      idleRss: summarize(idleRssRuns),
+      idleRssRuns,
+      firstMountMs,
+      cold,
+      warm,
+      afterP1,
+      bursts,
+    };
+  } finally {
+    if (provider) await provider.stop();
+  }
+}
+
+/** Mounts one after another, as a single pod's remounts arrive. */
+async function sequential(
+  ctx: MeasureContext,
+  provider: RunningProvider,
+  requests: Parameters<Driver["mounts"]>[1],
+): Promise<MountFigure> {
+  ctx.resetRequests();
+  const batch = await ctx.driver.mounts(provider.socketPath, requests, 1);
+  const counts = countRequests(ctx.requests(), requests.length);
+  const failed = batch.results.filter((result) => result.code !== "OK");
+  return {
+    summary: summarize(batch.results.filter((result) => result.code === "OK").map((result) => result.ms)),
+    ms: batch.results.map((result) => round(result.ms)),
+    errors: failed.length,
+    firstError: describe(failed[0]),
+    requestsPerMount: counts,
+  };
+}
+
+/** All pods of a burst at once, on a freshly started provider (a node booting its pods). */
+async function burst(
+  put: ProviderUnderTest,
+  ctx: MeasureContext,
+  variant: "shared" | "distinct",
+): Promise<BurstFigure> {
+  const { shape, driver } = ctx;
+  const identities = variant === "shared" ? shape.burstSharedIdentities : shape.burstPods;
+  ctx.log(`${put.label}: P2 burst (${variant}) of ${shape.burstPods} pods × ${shape.burstObjects} objects`);
+  const requests = burstOf(shape, variant, secretCount(shape));
+  const provider = await put.start();
+  try {
+    await readyAfter(provider);
+    await healthy(driver, provider);
+    await sleep(Math.min(ctx.idleMs, 500));
+    resetPeak(provider.pid);
+    ctx.resetRequests();
+    const origin = performance.now();
+    const sampler = sampleMemory(provider.pid, 10, origin);
+    const batch = await driver.mounts(provider.socketPath, requests, requests.length);
+    const memory = sampler.stop();
+    const peak = treeMemory(provider.pid).hwm;
+    const failed = batch.results.filter((result) => result.code !== "OK");
+    return {
+      pods: shape.burstPods,
+      objects: shape.burstObjects,
+      identities,
+      wallMs: round(batch.wall_ms),
+      perMount: summarize(batch.results.map((result) => result.ms)),
+      errors: failed.length,
+      firstError: describe(failed[0]),
+      peakRss: peak,
+      requests: countRequests(ctx.requests(), 1),
+      calls: batch.results.map((result) => ({
+        start: round(result.start_ms),
+        end: round(result.end_ms),
+        ok: result.code === "OK",
+      })),
+      memory: memory.map((sample) => ({ t: round(sample.t), rss: sample.rss })),
+    };
+  } finally {
+    await provider.stop();
+  }
+}
+
+/** Counts the emulator's requests and divides by `mounts`. */
+export function countRequests(records: readonly RecordedRequest[], mounts: number): RequestCounts {
+  const keyvault = records.filter((record) => record.service === "keyvault");
+  const entra = records.filter((record) => record.service === "entra");
+  const per = (n: number) => round(n / Math.max(mounts, 1));
+  return {
+    keyvault: per(keyvault.length),
+    keyvaultChallenges: per(keyvault.filter((record) => record.status === 401).length),
+    entra: per(entra.length),
+    entraTokens: per(
+      entra.filter((record) => record.method === "POST" && record.path.endsWith("/token")).length,
+    ),
+    entraDiscovery: per(entra.filter((record) => record.method === "GET").length),
+  };
+}
+
+async function readyAfter(provider: RunningProvider): Promise<number> {
+  const at = await waitForSocket(provider.socketPath, provider.exited);
+  return round(at - provider.spawnedAt);
+}
+
+async function healthy(driver: Driver, provider: RunningProvider): Promise<void> {
+  if (!await driver.health(provider.socketPath)) {
+    throw new Error(`the provider does not answer health checks; output:\n${provider.output().slice(-4000)}`);
+  }
+}
+
+function failOnError(batch: Batch, put: ProviderUnderTest, provider: RunningProvider, what: string): void {
+  const failed = batch.results.find((result) => result.code !== "OK");
+  if (failed) {
+    throw new Error(
+      `${put.label}: ${what} failed: ${describe(failed)}\nprovider output:\n${
+        provider.output().slice(-4000)
+      }`,
+    );
+  }
+}
+
+function describe(result: CallResult | undefined): string | undefined {
+  return result ? `${result.code}: ${(result.details ?? "").slice(0, 300)}` : undefined;
+}
+
+function round(value: number): number {
+  return Math.round(value * 100) / 100;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
