@@ -89,7 +89,11 @@ export function lintSecretProviderClass(
     readTextFile: (path) => readOrStandIn(path, options.readTextFile, notes),
   });
   const lineOf = parameterLineFinder(spc);
-  for (const problem of inspection.problems) problems.push(fromConfig(problem, lineOf, spc));
+  for (const problem of inspection.problems) {
+    // A value already rejected as not a string reaches the provider as missing: say it once.
+    if (inputs.rejected.includes(problem.where)) continue;
+    problems.push(fromConfig(problem, lineOf, spc));
+  }
 
   // Files are known unless an object entry did not parse at all (a bad type still has a path).
   const parsed = new Set(inspection.objects.map((spec) => spec.index));
@@ -119,6 +123,8 @@ export interface ClassInputs {
   readonly secretObjects: unknown;
   /** What the API server or the driver would reject (apiVersion, name, provider, parameters). */
   readonly problems: readonly Diagnostic[];
+  /** Parameters left out of `parameters` because they are lists or mappings. */
+  readonly rejected: readonly string[];
 }
 
 /**
@@ -134,11 +140,12 @@ export function classInputs(spc: SecretProviderClassDocument): ClassInputs {
   const spec = spc.value.spec;
   if (!isMap(spec)) {
     report(["spec"], "error", "spec is required: provider and parameters");
-    return { secretObjects: undefined, problems };
+    return { secretObjects: undefined, problems, rejected: [] };
   }
   const ours = checkProvider(spec.provider, report);
-  const parameters = ours ? readParameters(spec.parameters, report) : undefined;
-  return { parameters, secretObjects: spec.secretObjects, problems };
+  const rejected: string[] = [];
+  const parameters = ours ? readParameters(spec.parameters, report, rejected) : undefined;
+  return { parameters, secretObjects: spec.secretObjects, problems, rejected };
 }
 
 type Report = (
@@ -197,7 +204,11 @@ function checkProvider(provider: unknown, report: Report): boolean {
  * number, boolean, list or mapping is rejected by the API server, so it is an error here too;
  * scalars are still checked as the string they would be once quoted.
  */
-function readParameters(value: unknown, report: Report): Record<string, string> | undefined {
+function readParameters(
+  value: unknown,
+  report: Report,
+  rejected: string[],
+): Record<string, string> | undefined {
   if (value === undefined || value === null) {
     report(
       ["spec", "parameters"],
@@ -223,6 +234,7 @@ function readParameters(value: unknown, report: Report): Record<string, string> 
       const hint = key === "objects"
         ? 'write "objects: |" and indent the array: below it, so that objects is one string'
         : "parameters are strings";
+      rejected.push(key);
       report(
         path,
         "error",
@@ -266,11 +278,10 @@ function fromConfig(
 function readOrStandIn(path: string, read: (path: string) => string, notes: string[]): string {
   try {
     return read(path);
-  } catch (error) {
+  } catch {
     notes.push(
-      `cloudEnvFileName ${path} is read on the node at mount time; it could not be read here (${
-        (error as Error).name
-      }), so its content was not checked`,
+      `cloudEnvFileName ${path} is read on the node at mount time; it could not be read here, so its ` +
+        "content was not checked",
     );
     return JSON.stringify({
       activeDirectoryEndpoint: "https://login.azurestack.invalid",

@@ -16,7 +16,10 @@ export interface SecretProviderClassDocument {
   readonly namespace: string;
   /** The whole object, as parsed. */
   readonly value: Record<string, unknown>;
-  /** Finds lines: paths are relative to this object. */
+  /**
+   * The line of the value at `path` (relative to this object) or, when it is not written, of
+   * its nearest written ancestor, so that "x is required" points at where x belongs.
+   */
   lineOf(path: YamlPath): number | undefined;
   /** See {@link LocatedDocument.textLineOf}; paths are relative to this object. */
   textLineOf(path: YamlPath): number | undefined;
@@ -94,7 +97,13 @@ function located(
     name: typeof metadata.name === "string" ? metadata.name : "",
     namespace: typeof metadata.namespace === "string" ? metadata.namespace : "",
     value,
-    lineOf: (path) => source.lineOf([...base, ...path]),
+    lineOf: (path) => {
+      for (let length = path.length; length > 0; length--) {
+        const line = source.lineOf([...base, ...path.slice(0, length)]);
+        if (line !== undefined) return line;
+      }
+      return source.lineOf(base) ?? source.line;
+    },
     textLineOf: (path) => source.textLineOf([...base, ...path]),
   };
 }

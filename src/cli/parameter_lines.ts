@@ -12,7 +12,7 @@ export function parameterLineFinder(spc: SecretProviderClassDocument): (where: s
   const objects = lazyObjectLines(spc);
   return (where) => {
     if (where === "objects" || where.startsWith("objects.")) return objects(where);
-    return spc.lineOf([...parameters, where]) ?? spc.lineOf(parameters);
+    return spc.lineOf([...parameters, where]);
   };
 }
 

@@ -41,51 +41,29 @@ export function buildReport(
   return { ...countBySeverity(problems), secretProviderClasses: classes, problems };
 }
 
-/** The report for people: per class, its identity and files, then one line per problem. */
+/** The report for people: per file and document, each class's identity and files, then its problems. */
 export function renderText(report: ValidationReport): string {
   const lines: string[] = [];
-  const problemLine = (problem: ReportedProblem) => {
-    const place = problem.line === undefined ? problem.file : `${problem.file}:${problem.line}`;
-    const hint = problem.suggestion && !problem.message.includes(JSON.stringify(problem.suggestion))
-      ? ` (suggestion: ${problem.suggestion})`
-      : "";
-    return `${place}: ${problem.severity}: ${problem.where}: ${problem.message}${hint}`;
-  };
   const files = [
     ...new Set([...report.problems, ...report.secretProviderClasses].map((entry) => entry.file)),
   ];
   for (const file of files) {
-    const ofFile = report.problems.filter((problem) => problem.file === file);
-    for (const problem of ofFile.filter((problem) => problem.document === undefined)) {
+    const problems = report.problems.filter((problem) => problem.file === file);
+    const classes = report.secretProviderClasses.filter((summary) => summary.file === file);
+    for (const problem of problems.filter((problem) => problem.document === undefined)) {
       lines.push(problemLine(problem));
     }
-    for (const summary of report.secretProviderClasses.filter((summary) => summary.file === file)) {
-      const item = summary.item === undefined ? "" : `, item ${summary.item}`;
-      const namespace = summary.namespace ? `${summary.namespace}/` : "";
-      const verdict = summary.errors + summary.warnings === 0
-        ? "ok"
-        : `${plural(summary.errors, "error")}, ${plural(summary.warnings, "warning")}`;
-      lines.push(
-        `${file} (document ${summary.document}${item}): SecretProviderClass ${namespace}${
-          summary.name || "<no name>"
-        }: ${verdict}`,
-      );
-      if (summary.identity) lines.push(`  identity: ${summary.identity}`);
-      if (summary.files.length > 0) lines.push(`  files: ${summary.files.join(", ")}`);
-      for (const note of summary.notes) lines.push(`  note: ${note}`);
-      const own = ofFile.filter((problem) =>
-        problem.document === summary.document && problem.item === summary.item
-      );
-      for (const problem of own) lines.push(`  ${problemLine(problem)}`);
+    const documents = [...new Set([...problems, ...classes].flatMap((entry) => entry.document ?? []))];
+    for (const document of documents.sort((a, b) => a - b)) {
+      const inDocument = problems.filter((problem) => problem.document === document);
+      const ofClasses = classes.filter((summary) => summary.document === document);
+      for (const summary of ofClasses) {
+        lines.push(...classLines(summary));
+        const own = inDocument.filter((problem) => problem.item === summary.item);
+        lines.push(...own.map((problem) => `  ${problemLine(problem)}`));
+      }
+      if (ofClasses.length === 0) lines.push(...inDocument.map(problemLine));
     }
-    for (
-      const problem of ofFile.filter((problem) =>
-        problem.document !== undefined &&
-        !report.secretProviderClasses.some((summary) =>
-          summary.file === file && summary.document === problem.document
-        )
-      )
-    ) lines.push(problemLine(problem));
   }
   const classes = plural(report.secretProviderClasses.length, "SecretProviderClass", "SecretProviderClasses");
   lines.push(
@@ -94,6 +72,31 @@ export function renderText(report: ValidationReport): string {
     }`,
   );
   return lines.join("\n") + "\n";
+}
+
+/** `file:line: severity: where: message`, the form editors and CI annotate from. */
+function problemLine(problem: ReportedProblem): string {
+  const place = problem.line === undefined ? problem.file : `${problem.file}:${problem.line}`;
+  const hint = problem.suggestion && !problem.message.includes(problem.suggestion)
+    ? ` (suggestion: ${problem.suggestion})`
+    : "";
+  return `${place}: ${problem.severity}: ${problem.where}: ${problem.message}${hint}`;
+}
+
+function classLines(summary: ClassSummary): string[] {
+  const item = summary.item === undefined ? "" : `, item ${summary.item}`;
+  const namespace = summary.namespace ? `${summary.namespace}/` : "";
+  const verdict = summary.errors + summary.warnings === 0
+    ? "ok"
+    : `${plural(summary.errors, "error")}, ${plural(summary.warnings, "warning")}`;
+  return [
+    `${summary.file} (document ${summary.document}${item}): SecretProviderClass ${namespace}${
+      summary.name || "<no name>"
+    }: ${verdict}`,
+    ...(summary.identity ? [`  identity: ${summary.identity}`] : []),
+    ...(summary.files.length > 0 ? [`  files: ${summary.files.join(", ")}`] : []),
+    ...summary.notes.map((note) => `  note: ${note}`),
+  ];
 }
 
 function plural(count: number, one: string, many = `${one}s`): string {

@@ -177,18 +177,16 @@ function checkOneIdentityMode(flags: Record<string, boolean>, problems: ProblemL
 }
 
 function checkVaultName(name: string, problems: ProblemList): void {
+  // A vault URL or host name is the most common wrong value: name the vault it contains.
+  const fromUrl = /^(?:https?:\/\/)?([-A-Za-z0-9]{3,24})\.vault\./i.exec(name)?.[1];
+  const hint = fromUrl ? ` (keyvaultName is the vault's name, not its URL: did you mean "${fromUrl}"?)` : "";
+  const invalid = `failed to get vault: Invalid vault name: ${JSON.stringify(name)}`;
   if (name === "") {
     problems.error("keyvaultName", "keyvaultName is not provided");
   } else if (name.length < 3 || name.length > 24) {
-    problems.error(
-      "keyvaultName",
-      `failed to get vault: Invalid vault name: ${JSON.stringify(name)}, must be between 3 and 24 chars`,
-    );
+    problems.error("keyvaultName", `${invalid}, must be between 3 and 24 chars${hint}`, fromUrl);
   } else if (!/^[-A-Za-z0-9]+$/.test(name)) {
-    problems.error(
-      "keyvaultName",
-      `failed to get vault: Invalid vault name: ${JSON.stringify(name)}, must match [-a-zA-Z0-9]{3,24}`,
-    );
+    problems.error("keyvaultName", `${invalid}, must match [-a-zA-Z0-9]{3,24}${hint}`, fromUrl);
   }
 }
 
