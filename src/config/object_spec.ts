@@ -16,6 +16,8 @@ export interface ObjectSpec {
   readonly objectVersionHistory: number;
   readonly objectFormat: ObjectFormat;
   readonly objectEncoding: ObjectEncoding;
+  /** Whether `objectEncoding` was written at all: only secrets accept it, even as `utf-8`. */
+  readonly objectEncodingSet?: boolean;
   /** The file mode from `filePermission`, when set. */
   readonly filePermission?: number;
   /** The alias, or the name when there is no alias: the path of the file. */

@@ -107,7 +107,8 @@ function parseObject(text: string, index: number, problems: ProblemList): Object
   const pathProblem = fileName === "" ? undefined : filePathProblem(fileName);
   if (pathProblem) fail(objectAlias ? "objectAlias" : "objectName", pathProblem);
   const objectFormat = readChoice(read("objectFormat"), FORMATS, "pem", "objectFormat", fail);
-  const objectEncoding = readChoice(read("objectEncoding"), ENCODINGS, "utf-8", "objectEncoding", fail);
+  const encodingText = read("objectEncoding");
+  const objectEncoding = readChoice(encodingText, ENCODINGS, "utf-8", "objectEncoding", fail);
   const filePermission = readFilePermission(read("filePermission"), fail);
   const objectVersionHistory = readHistory(read("objectVersionHistory"), fail);
   if (problems.errors.length > before) return undefined;
@@ -120,6 +121,7 @@ function parseObject(text: string, index: number, problems: ProblemList): Object
     objectVersionHistory,
     objectFormat,
     objectEncoding,
+    objectEncodingSet: encodingText !== "",
     filePermission,
     fileName,
   };

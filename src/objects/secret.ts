@@ -1,5 +1,6 @@
 import type { ObjectSpec } from "../config/object_spec.ts";
 import type { VaultAccess } from "../keyvault/vault_clients.ts";
+import { certificateSecretFiles } from "./certificate_secret.ts";
 import { decodeContent } from "./encoding.ts";
 import {
   Fetched,
@@ -18,7 +19,10 @@ export interface SecretContent {
   readonly certificateKeyId?: string;
 }
 
-/** `objectType: secret`: the value, decoded by objectEncoding. */
+/**
+ * `objectType: secret`: the value, decoded by objectEncoding; a certificate's secret (one
+ * with `kid`) becomes PEM or PFX files (certificate_secret.ts).
+ */
 export const secretType: ObjectType<SecretContent> = {
   type: "secret",
 
@@ -49,19 +53,24 @@ export const secretType: ObjectType<SecretContent> = {
 
   async listVersions(vault: VaultAccess, name: string, signal: AbortSignal): Promise<VersionProperties[]> {
     const client = await vault.secrets();
-    const versions: VersionProperties[] = [];
-    for await (const properties of client.listPropertiesOfSecretVersions(name, { abortSignal: signal })) {
-      if (!properties.version) continue;
-      versions.push({
-        version: properties.version,
-        enabled: properties.enabled !== false,
-        createdOn: properties.createdOn,
-      });
-    }
-    return versions;
+    return await vault.request("secrets", async () => {
+      const versions: VersionProperties[] = [];
+      for await (const properties of client.listPropertiesOfSecretVersions(name, { abortSignal: signal })) {
+        if (!properties.version) continue;
+        versions.push({
+          version: properties.version,
+          enabled: properties.enabled !== false,
+          createdOn: properties.createdOn,
+        });
+      }
+      return versions;
+    });
   },
 
-  toFiles(spec: ObjectSpec, content: SecretContent, _context: FormatContext): OutputFile[] {
+  toFiles(spec: ObjectSpec, content: SecretContent, context: FormatContext): OutputFile[] {
+    if (content.certificateKeyId) {
+      return certificateSecretFiles(spec, content.value, content.contentType, context);
+    }
     return [{ suffix: "", contents: decodeContent(content.value, spec.objectEncoding) }];
   },
 };
