@@ -21,6 +21,13 @@ const FORMATS: readonly ObjectFormat[] = ["pem", "pfx"];
 const ENCODINGS: readonly ObjectEncoding[] = ["utf-8", "base64", "hex"];
 /** More versions than this in one file set is a mistake, not a wish. */
 export const MAX_VERSION_HISTORY = 1000;
+/**
+ * The most objects one mount lists, and the longest `objects` parameter read. The YAML is
+ * parsed on every mount, on the thread that serves every pod of the node, at up to about 20 µs
+ * a byte for hostile input; real parameters list tens of objects in a few KiB.
+ */
+export const MAX_OBJECTS = 1000;
+export const MAX_OBJECTS_BYTES = 128 * 1024;
 
 const SHAPE_HINT = 'objects must be a YAML mapping whose "array:" key lists one YAML string ' +
   'per object (write each item as "- |" followed by its fields)';
@@ -40,6 +47,14 @@ export function parseObjects(text: string, problems: ProblemList): ObjectSpec[] 
 }
 
 function objectDocuments(text: string, problems: ProblemList): string[] {
+  const size = new TextEncoder().encode(text).length;
+  if (size > MAX_OBJECTS_BYTES) {
+    problems.error(
+      "objects",
+      `objects is ${size} bytes long; at most ${MAX_OBJECTS_BYTES} are read on each mount: split the objects over several SecretProviderClasses`,
+    );
+    return [];
+  }
   let root: unknown;
   try {
     root = parseYamlStrings(text);
@@ -55,6 +70,13 @@ function objectDocuments(text: string, problems: ProblemList): string[] {
   if (array === null || array === "") return [];
   if (!Array.isArray(array)) {
     problems.error("objects.array", `failed to yaml unmarshal objects: ${SHAPE_HINT}`);
+    return [];
+  }
+  if (array.length > MAX_OBJECTS) {
+    problems.error(
+      "objects.array",
+      `objects lists ${array.length} objects; at most ${MAX_OBJECTS} are mounted at once: split them over several SecretProviderClasses`,
+    );
     return [];
   }
   const documents: string[] = [];

@@ -19,14 +19,17 @@ export function filePathProblem(path: string): string | undefined {
   if (path.includes("\\")) return "file name must not contain a backslash (use '/' for folders)";
   // deno-lint-ignore no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(path)) return "file name must not contain control characters";
-  if (path.length > MAX_PATH_LENGTH) {
-    return `file name must be at most ${MAX_PATH_LENGTH} characters long`;
+  // A lone surrogate reaches the driver as U+FFFD, so two different names could become one.
+  if (!path.isWellFormed()) return "file name must be valid Unicode (it has a lone surrogate)";
+  // The driver counts bytes (Go's len), not characters.
+  if (utf8Length(path) > MAX_PATH_LENGTH) {
+    return `file name must be at most ${MAX_PATH_LENGTH} bytes long`;
   }
   const elements = path.split("/");
   if (elements.some((element) => element === "" || element === ".")) {
     return "file name must be a clean path: no '.' element, no empty element, no leading or trailing '/'";
   }
-  if (elements.some((element) => new TextEncoder().encode(element).length > MAX_ELEMENT_LENGTH)) {
+  if (elements.some((element) => utf8Length(element) > MAX_ELEMENT_LENGTH)) {
     return `each folder or file name must be at most ${MAX_ELEMENT_LENGTH} bytes long`;
   }
   return undefined;
@@ -37,17 +40,61 @@ export function filePathProblem(path: string): string | undefined {
  * used both as a file and as a folder (`a` and `a/0`).
  */
 export function conflictingPaths(paths: readonly string[]): [string, string] | undefined {
-  const seen = new Set<string>();
+  const set = new PathSet();
   for (const path of paths) {
-    if (seen.has(path)) return [path, path];
-    seen.add(path);
-  }
-  for (const path of paths) {
-    const elements = path.split("/");
-    for (let i = 1; i < elements.length; i++) {
-      const folder = elements.slice(0, i).join("/");
-      if (seen.has(folder)) return [folder, path];
-    }
+    const conflict = set.add(path);
+    if (conflict) return conflict;
   }
   return undefined;
+}
+
+/**
+ * The paths of one mount so far, checked as each is added, in time linear in the number of
+ * path elements: a SecretProviderClass may list thousands of objects.
+ */
+export class PathSet {
+  readonly #files = new Set<string>();
+  /** Every folder some file sits in, mapped to the first such file. */
+  readonly #folders = new Map<string, string>();
+
+  /** Adds `path`, or returns the pair it conflicts in without adding it. */
+  add(path: string): [string, string] | undefined {
+    const conflict = this.conflictWith(path);
+    if (conflict) return conflict;
+    this.#files.add(path);
+    for (const folder of foldersOf(path)) if (!this.#folders.has(folder)) this.#folders.set(folder, path);
+    return undefined;
+  }
+
+  /** The pair `path` would conflict in (an earlier path first), or `undefined`. */
+  conflictWith(path: string): [string, string] | undefined {
+    if (this.#files.has(path)) return [path, path];
+    const inside = this.#folders.get(path);
+    if (inside !== undefined) return [path, inside];
+    const file = foldersOf(path).find((folder) => this.#files.has(folder));
+    return file === undefined ? undefined : [file, path];
+  }
+}
+
+/** `a/b/c` → `a`, `a/b`. */
+function foldersOf(path: string): string[] {
+  const folders: string[] = [];
+  for (let slash = path.indexOf("/"); slash >= 0; slash = path.indexOf("/", slash + 1)) {
+    folders.push(path.slice(0, slash));
+  }
+  return folders;
+}
+
+function utf8Length(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) bytes += 1;
+    else if (code < 0x800) bytes += 2;
+    else if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length) {
+      bytes += 4;
+      i++;
+    } else bytes += 3;
+  }
+  return bytes;
 }

@@ -1,4 +1,5 @@
 import { InvalidMountConfigError } from "./errors.ts";
+import { describeJsonSyntaxError } from "./json_syntax.ts";
 
 /** The three JSON-encoded fields of a MountRequest, decoded. */
 export interface DecodedMountRequest {
@@ -68,7 +69,7 @@ function parseJson(field: string, json: string): unknown {
   try {
     return JSON.parse(json);
   } catch (error) {
-    const reason = json.trim() === "" ? "the field is empty" : (error as Error).message;
+    const reason = json.trim() === "" ? "the field is empty" : describeJsonSyntaxError(error);
     throw unmarshalError(field, reason);
   }
 }

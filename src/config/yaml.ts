@@ -2,7 +2,17 @@
  * The one place that knows which YAML library we use, so it can be swapped. Aliases are
  * bounded and duplicate keys rejected: every YAML we read is user input.
  */
-import { type Document, isMap, isPair, isScalar, isSeq, LineCounter, parse, parseAllDocuments } from "yaml";
+import {
+  type Document,
+  isAlias,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseAllDocuments,
+  parseDocument,
+} from "yaml";
 
 /** A YAML document that did not parse; the message is the parser's, positions included. */
 export class YamlError extends Error {
@@ -12,15 +22,82 @@ export class YamlError extends Error {
 const LIMITS = { maxAliasCount: 100, uniqueKeys: true, prettyErrors: false } as const;
 
 /**
+ * How deep collections may nest. The parser recurses once per level and only fails when the
+ * stack overflows, seconds later for a long enough `[[[[…`; real documents nest a few levels.
+ */
+export const MAX_YAML_DEPTH = 64;
+
+/**
  * Parses one YAML document with every scalar kept as the string it was written as (YAML's
  * failsafe schema), the way Go decodes the provider's string fields: `0644` stays "0644".
+ * Duplicate keys are found here in linear time (the library compares every pair of keys), and
+ * the library's warnings are not printed.
  */
 export function parseYamlStrings(text: string): unknown {
+  if (nestingDepth(text) > MAX_YAML_DEPTH) {
+    throw new YamlError(`collections nest more than ${MAX_YAML_DEPTH} levels deep`);
+  }
   try {
-    return parse(text, { ...LIMITS, schema: "failsafe" });
+    const document = parseDocument(text, {
+      ...LIMITS,
+      uniqueKeys: false,
+      schema: "failsafe",
+      logLevel: "error",
+    });
+    if (document.errors.length > 0) throw document.errors[0];
+    const duplicate = duplicateKey(document);
+    if (duplicate !== undefined) {
+      throw new YamlError(`Map keys must be unique: ${JSON.stringify(duplicate)} is set twice`);
+    }
+    return document.toJS({ maxAliasCount: LIMITS.maxAliasCount });
   } catch (error) {
     throw new YamlError(firstLine(error));
   }
+}
+
+/**
+ * An upper bound of how deep a document nests: open flow brackets, or the most block
+ * indicators (`- `, `? `, `: `) on one line. Quoted text may hold such characters too; then it
+ * over-counts, which only matters for text nobody writes.
+ */
+function nestingDepth(text: string): number {
+  let flow = 0;
+  let deepest = 0;
+  let compact = 0;
+  for (let i = 0; i < text.length; i++) {
+    const char = text[i];
+    if (char === "[" || char === "{") deepest = Math.max(deepest, ++flow);
+    else if (char === "]" || char === "}") flow = Math.max(0, flow - 1);
+    else if (char === "\n") compact = 0;
+    else if (
+      flow === 0 && (char === "-" || char === "?" || char === ":") && /[ \t]/.test(text[i + 1] ?? "")
+    ) {
+      deepest = Math.max(deepest, flow + ++compact);
+    }
+  }
+  return deepest;
+}
+
+/** The first text key set twice in one mapping, anywhere in the document (aliases resolved). */
+function duplicateKey(document: Document): string | undefined {
+  const text = (node: unknown): string | undefined => {
+    const target = isAlias(node) ? node.resolve(document) : node;
+    return isScalar(target) ? String(target.value) : undefined;
+  };
+  const pending: unknown[] = [document.contents];
+  while (pending.length > 0) {
+    const node = pending.pop();
+    if (isMap(node)) {
+      const keys = new Set<string>();
+      for (const pair of node.items) {
+        const key = text(pair.key);
+        if (key !== undefined && keys.has(key)) return key;
+        if (key !== undefined) keys.add(key);
+        pending.push(pair.value);
+      }
+    } else if (isSeq(node)) pending.push(...node.items);
+  }
+  return undefined;
 }
 
 /** Parses a multi-document YAML stream (Kubernetes manifests) with the core schema. */

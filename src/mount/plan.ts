@@ -2,8 +2,9 @@ import { InvalidMountConfigError } from "../config/errors.ts";
 import type { ConfigEnvironment, MountConfig } from "../config/mount_config.ts";
 import { readMountConfig } from "../config/mount_config.ts";
 import { objectLabel, ObjectSpec } from "../config/object_spec.ts";
-import { conflictingPaths } from "../config/paths.ts";
+import { PathSet } from "../config/paths.ts";
 import { type ConfigProblem, ProblemList } from "../config/problems.ts";
+import { clip } from "../config/readable_text.ts";
 import { decodeMountRequest } from "../config/request.ts";
 import { suggestName } from "../config/suggest.ts";
 import type { IdentityContext, ResolvedIdentity } from "../identity/identity_mode.ts";
@@ -50,7 +51,18 @@ export function planMount(
   const { plan, problems } = inspectMount(request, environment);
   if (plan) return plan;
   const errors = problems.filter((problem) => problem.severity === "error");
-  throw new InvalidMountConfigError(errors.map((problem) => problem.message).join("; "));
+  throw new InvalidMountConfigError(errorSummary(errors.map((problem) => problem.message)));
+}
+
+/** How many errors one message lists, and how long each may be, so that several fit in it. */
+const LISTED_ERRORS = 8;
+const LISTED_ERROR_LENGTH = 400;
+
+/** The first errors, each cut to a length that leaves room for the others, and how many more. */
+function errorSummary(messages: readonly string[]): string {
+  const listed = messages.slice(0, LISTED_ERRORS).map((message) => clip(message, LISTED_ERROR_LENGTH));
+  const more = messages.length - listed.length;
+  return listed.join("; ") + (more > 0 ? `; and ${more} more ${more === 1 ? "error" : "errors"}` : "");
 }
 
 /**
@@ -114,16 +126,16 @@ export function basePaths(spec: ObjectSpec): string[] {
 
 /** Reports each object whose files collide with an earlier object's, at its alias (or name). */
 function checkPlannedPaths(specs: readonly ObjectSpec[], problems: ProblemList): void {
-  const earlier: string[] = [];
+  const earlier = new PathSet();
   for (const spec of specs) {
     const paths = basePaths(spec);
-    const conflict = conflictingPaths([...earlier, ...paths]);
+    const conflict = paths.map((path) => earlier.conflictWith(path)).find((found) => found);
     if (conflict) {
       const field = spec.objectAlias ? "objectAlias" : "objectName";
       problems.error(`objects.array[${spec.index}].${field}`, conflictMessage(conflict));
       continue;
     }
-    earlier.push(...paths);
+    for (const path of paths) earlier.add(path);
   }
 }
 

@@ -1,5 +1,6 @@
 import { status as GrpcStatus } from "@grpc/grpc-js";
 import { InvalidMountConfigError } from "../config/errors.ts";
+import { readableLine } from "../config/readable_text.ts";
 import { FailureKind, ObjectError } from "../keyvault/errors.ts";
 
 const CODES: Record<FailureKind, GrpcStatus> = {
@@ -25,7 +26,8 @@ export interface MountStatus {
  * `failed to mount objects, error:` prefix, which users and alerts already search for.
  */
 export function mountStatus(error: unknown): MountStatus {
-  const details = `failed to mount objects, error: ${messageOf(error)}`;
+  // Object names and Key Vault's own messages are quoted in it: one bounded, readable line.
+  const details = readableLine(`failed to mount objects, error: ${messageOf(error)}`);
   if (error instanceof InvalidMountConfigError) return { code: GrpcStatus.INVALID_ARGUMENT, details };
   if (error instanceof ObjectError) return { code: CODES[error.failure.kind], details };
   return { code: GrpcStatus.UNKNOWN, details };
