@@ -22,6 +22,11 @@ export interface Cloud {
   loginHost: string;
   /** Key Vault DNS suffix, e.g. `vault.azure.net`. */
   vaultSuffix: string;
+  /**
+   * Other hosts of the same authority that MSAL may call instead: its built-in metadata makes
+   * `login.partner.microsoftonline.cn` the preferred host of `login.chinacloudapi.cn`.
+   */
+  loginAliases?: string[];
 }
 
 /** Where an AzureStack hub's Entra and Key Vault live (configurable). */
@@ -51,6 +56,7 @@ const FIXED_CLOUDS: Cloud[] = [
     name: "AzureChinaCloud",
     loginHost: "login.chinacloudapi.cn",
     vaultSuffix: "vault.azure.cn",
+    loginAliases: ["login.partner.microsoftonline.cn"],
   },
   {
     name: "AzureGermanCloud",
@@ -76,12 +82,19 @@ export function canonicalCloudName(name: string): CloudName | undefined {
 }
 
 /** All clouds, AzureStack included, with the given AzureStack endpoints. */
-export function allClouds(stack: AzureStackEndpoints): Cloud[] {
-  return [...FIXED_CLOUDS, {
+export function allClouds(stack: AzureStackEndpoints, moreStacks: AzureStackEndpoints[] = []): Cloud[] {
+  const stacks = [stack, ...moreStacks].map(stackCloud);
+  const unique = stacks.filter((c, i) => stacks.findIndex((o) => o.vaultSuffix === c.vaultSuffix) === i);
+  return [...FIXED_CLOUDS, ...unique];
+}
+
+/** The cloud of one AzureStack hub (a vault may name its own hub; see Vault.azureStack). */
+export function stackCloud(stack: AzureStackEndpoints): Cloud {
+  return {
     name: "AzureStackCloud",
     loginHost: stack.loginHost.toLowerCase(),
     vaultSuffix: stack.vaultDnsSuffix.toLowerCase(),
-  }];
+  };
 }
 
 /** The cloud with this canonical name. */
@@ -105,10 +118,10 @@ export function isVaultHost(host: string, clouds: Cloud[]): boolean {
 /** True if `host` is the Entra login host of some cloud. */
 export function isLoginHost(host: string, clouds: Cloud[]): boolean {
   const h = host.toLowerCase();
-  return clouds.some((c) => c.loginHost === h);
+  return clouds.some((c) => c.loginHost === h || (c.loginAliases ?? []).includes(h));
 }
 
 /** DNS names the emulator's TLS certificate must cover. */
 export function certificateNames(clouds: Cloud[]): string[] {
-  return clouds.flatMap((c) => [`*.${c.vaultSuffix}`, c.loginHost]);
+  return clouds.flatMap((c) => [`*.${c.vaultSuffix}`, c.loginHost, ...(c.loginAliases ?? [])]);
 }

@@ -103,7 +103,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const ownsStateDir = options.stateDir === undefined;
   const stateDir = options.stateDir ?? await Deno.makeTempDir({ prefix: "kv-emulator-" });
   await Deno.mkdir(stateDir, { recursive: true });
-  const clouds = allClouds(seed.azureStack);
+  const clouds = allClouds(seed.azureStack, seed.vaults.flatMap((v) => v.azureStack ? [v.azureStack] : []));
   const tls = await createTlsMaterial(stateDir, certificateNames(clouds));
 
   const state = {

@@ -4,7 +4,7 @@
  * codes, error codes and messages of the real service, in the real order
  * (401 before anything else, then 403, then 404).
  */
-import { type Cloud, cloudByName, vaultResource } from "./clouds.ts";
+import { type Cloud, cloudByName, stackCloud, vaultResource } from "./clouds.ts";
 import { jsonResponse, nowSeconds } from "./http.ts";
 import type { Route, ServiceContext } from "./pipeline.ts";
 import type { Permission, Seed, Vault } from "./seed.ts";
@@ -33,7 +33,9 @@ const KEY_VAULT_APP_ID = "cfa8b339-82a2-471a-a3c9-0fc0be7a4093";
 export function keyVaultRoute(deps: KeyVaultDeps): Route {
   const vaults = new Map<string, VaultEntry>();
   for (const vault of deps.seed.vaults) {
-    const cloud = cloudByName(vault.cloud, deps.seed.azureStack);
+    const cloud = vault.azureStack
+      ? stackCloud(vault.azureStack)
+      : cloudByName(vault.cloud, deps.seed.azureStack);
     vaults.set(`${vault.name}.${cloud.vaultSuffix}`, {
       vault,
       cloud,

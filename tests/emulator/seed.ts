@@ -130,6 +130,8 @@ export interface Vault {
   secrets: VersionedObject<SecretVersion>[];
   keys: VersionedObject<KeyVersion>[];
   certificates: Certificate[];
+  /** The hub of an AzureStackCloud vault that is not the seed's `azureStack` one. */
+  azureStack?: AzureStackEndpoints;
 }
 
 /** The complete, validated seed. */
@@ -224,9 +226,19 @@ function normalizeVault(
   if (authorization !== "accessPolicy" && authorization !== "rbac") {
     throw new Error(`${where}.authorization: must be accessPolicy or rbac`);
   }
+  const stack = o.azureStack === undefined ? undefined : asObject(o.azureStack, `${where}.azureStack`);
+  if (stack && cloud !== "AzureStackCloud") {
+    throw new Error(`${where}.azureStack: only a vault of cloud AzureStackCloud has a hub`);
+  }
   const vault: Vault = {
     name,
     cloud,
+    ...(stack && {
+      azureStack: {
+        loginHost: reqString(stack.loginHost, `${where}.azureStack.loginHost`),
+        vaultDnsSuffix: reqString(stack.vaultDnsSuffix, `${where}.azureStack.vaultDnsSuffix`),
+      },
+    }),
     tenant: optString(o.tenant, `${where}.tenant`) ?? defaultTenant,
     location: optString(o.location, `${where}.location`) ?? "eastus",
     authorization,
