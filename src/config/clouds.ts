@@ -1,4 +1,5 @@
 import { InvalidMountConfigError } from "./errors.ts";
+import { describeJsonSyntaxError } from "./json_syntax.ts";
 
 /** The endpoints of one Azure cloud that a mount needs. */
 export interface CloudEnvironment {
@@ -10,6 +11,12 @@ export interface CloudEnvironment {
   readonly keyVaultEndpoint: string;
   /** The vault host suffix: `<vault>.<suffix>`. */
   readonly keyVaultDnsSuffix: string;
+  /**
+   * True when public Entra ID knows this cloud's authority, so MSAL may validate it by instance
+   * discovery; false for a cloud described by a file (AzureStack, or AD FS), whose authority
+   * must be trusted as given because login.microsoftonline.com cannot vouch for it.
+   */
+  readonly instanceDiscovery: boolean;
 }
 
 const PUBLIC: CloudEnvironment = {
@@ -17,24 +24,28 @@ const PUBLIC: CloudEnvironment = {
   activeDirectoryEndpoint: "https://login.microsoftonline.com",
   keyVaultEndpoint: "https://vault.azure.net",
   keyVaultDnsSuffix: "vault.azure.net",
+  instanceDiscovery: true,
 };
 const US_GOVERNMENT: CloudEnvironment = {
   name: "AzureUSGovernmentCloud",
   activeDirectoryEndpoint: "https://login.microsoftonline.us",
   keyVaultEndpoint: "https://vault.usgovcloudapi.net",
   keyVaultDnsSuffix: "vault.usgovcloudapi.net",
+  instanceDiscovery: true,
 };
 const CHINA: CloudEnvironment = {
   name: "AzureChinaCloud",
   activeDirectoryEndpoint: "https://login.chinacloudapi.cn",
   keyVaultEndpoint: "https://vault.azure.cn",
   keyVaultDnsSuffix: "vault.azure.cn",
+  instanceDiscovery: true,
 };
 const GERMAN: CloudEnvironment = {
   name: "AzureGermanCloud",
   activeDirectoryEndpoint: "https://login.microsoftonline.de",
   keyVaultEndpoint: "https://vault.microsoftazure.de",
   keyVaultDnsSuffix: "vault.microsoftazure.de",
+  instanceDiscovery: true,
 };
 
 /** The name that selects a cloud described by a file (`cloudEnvFileName`). */
@@ -93,7 +104,12 @@ export function cloudFromEnvironmentFile(fileName: string, json: string): CloudE
     data = JSON.parse(json);
   } catch (error) {
     throw new InvalidMountConfigError(
-      `cloudName AzureStackCloud is not valid, error: ${fileName} is not JSON: ${(error as Error).message}`,
+      `cloudName AzureStackCloud is not valid, error: ${fileName} is ${describeJsonSyntaxError(error)}`,
+    );
+  }
+  if (typeof data !== "object" || data === null || Array.isArray(data)) {
+    throw new InvalidMountConfigError(
+      `cloudName AzureStackCloud is not valid, error: ${fileName} must hold a JSON object`,
     );
   }
   const field = (key: string): string => {
@@ -105,11 +121,32 @@ export function cloudFromEnvironmentFile(fileName: string, json: string): CloudE
     }
     return value.trim();
   };
+  // Tokens and secrets travel to these endpoints: anything but an https URL is refused here.
+  const httpsUrl = (key: string): string => {
+    const value = withoutTrailingSlash(field(key));
+    if (!/^https:\/\/[^/?#\s]+(\/[^?#\s]*)?$/i.test(value)) {
+      throw new InvalidMountConfigError(
+        `cloudName AzureStackCloud is not valid, error: ${key} in ${fileName} must be an https:// URL, not ${
+          JSON.stringify(value)
+        }`,
+      );
+    }
+    return value;
+  };
+  const suffix = field("keyVaultDNSSuffix").replace(/^\./, "");
+  if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+$/i.test(suffix)) {
+    throw new InvalidMountConfigError(
+      `cloudName AzureStackCloud is not valid, error: keyVaultDNSSuffix in ${fileName} must be a DNS name, not ${
+        JSON.stringify(suffix)
+      }`,
+    );
+  }
   return {
     name: typeof data.name === "string" ? data.name : "AzureStackCloud",
-    activeDirectoryEndpoint: withoutTrailingSlash(field("activeDirectoryEndpoint")),
-    keyVaultEndpoint: withoutTrailingSlash(field("keyVaultEndpoint")),
-    keyVaultDnsSuffix: field("keyVaultDNSSuffix").replace(/^\./, ""),
+    activeDirectoryEndpoint: httpsUrl("activeDirectoryEndpoint"),
+    keyVaultEndpoint: httpsUrl("keyVaultEndpoint"),
+    keyVaultDnsSuffix: suffix,
+    instanceDiscovery: false,
   };
 }
 

@@ -16,6 +16,7 @@ import { suggestName } from "./suggest.ts";
 /** Pod-info keys the driver adds to the attributes. */
 export const POD_NAME = "csi.storage.k8s.io/pod.name";
 export const POD_NAMESPACE = "csi.storage.k8s.io/pod.namespace";
+export const POD_UID = "csi.storage.k8s.io/pod.uid";
 export const SERVICE_ACCOUNT_TOKENS = "csi.storage.k8s.io/serviceAccount.tokens";
 
 /** The SecretProviderClass parameters this provider reads (keys are case-sensitive). */
@@ -40,6 +41,8 @@ const FOREIGN_KEYS = ["secretProviderClass", "providerName"];
 export interface MountConfig {
   readonly podName: string;
   readonly podNamespace: string;
+  /** The pod's uid, "" when the driver sends none (tells a pod from a later one of the same name). */
+  readonly podUid: string;
   readonly keyvaultName: string;
   /** `https://<vault>.<cloud suffix>` */
   readonly vaultUrl: string;
@@ -135,6 +138,7 @@ export function readMountConfig(
     config: {
       podName,
       podNamespace,
+      podUid: get(POD_UID),
       keyvaultName,
       vaultUrl: `https://${keyvaultName}.${cloud.keyVaultDnsSuffix}`,
       tenantId,
@@ -170,7 +174,9 @@ function checkOneIdentityMode(flags: Record<string, boolean>, problems: ProblemL
   if (enabled.length > 1) {
     problems.error(
       enabled[1],
-      `only one identity mode can be enabled at a time: ${enabled.join(" and ")} are both enabled ` +
+      `only one identity mode can be enabled at a time: ${enabled.join(" and ")} are ${
+        enabled.length === 2 ? "both" : "all"
+      } enabled ` +
         "(choose one of usePodIdentity, useVMManagedIdentity, or useAzureTokenProxy)",
     );
   }

@@ -3,24 +3,39 @@ import { BoundedMap } from "../cache/bounded_map.ts";
 import type { ResolvedIdentity } from "./identity_mode.ts";
 import { SharedTokenCredential } from "./shared_token_credential.ts";
 
+interface CachedCredential {
+  /** What callers get: concurrent requests share one exchange. */
+  readonly shared: TokenCredential;
+  /** The mode's own credential, which holds the token cache and receives updates. */
+  readonly inner: TokenCredential;
+}
+
 /**
  * Keeps one credential per identity key. A credential caches its own tokens, so reusing it
  * means a remount by the same identity asks Entra (or IMDS, or NMI) nothing until the token
- * nears expiry, while identities with different keys never see each other's tokens.
+ * nears expiry, while identities with different keys never see each other's tokens. The map
+ * is bounded: the least recently used identity is forgotten first.
  */
 export class CredentialCache {
-  readonly #credentials: BoundedMap<string, TokenCredential>;
+  readonly #credentials: BoundedMap<string, CachedCredential>;
 
   constructor(capacity = 1000) {
     this.#credentials = new BoundedMap(capacity);
   }
 
-  /** The credential for `identity`, created on first use. */
+  /**
+   * The credential for `identity`, created on first use. When it was cached already, the
+   * identity's newer inputs (see {@link ResolvedIdentity.update}) are handed to it.
+   */
   credentialFor(identity: ResolvedIdentity): TokenCredential {
-    return this.#credentials.getOrCreate(
-      identity.key,
-      () => new SharedTokenCredential(identity.createCredential()),
-    );
+    let created = false;
+    const cached = this.#credentials.getOrCreate(identity.key, () => {
+      created = true;
+      const inner = identity.createCredential();
+      return { inner, shared: new SharedTokenCredential(inner) };
+    });
+    if (!created) identity.update?.(cached.inner);
+    return cached.shared;
   }
 
   get size(): number {

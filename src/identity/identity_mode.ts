@@ -20,6 +20,14 @@ export interface ResolvedIdentity {
   readonly description: string;
   /** Builds the credential; called once per key while it stays cached. */
   createCredential(): TokenCredential;
+  /**
+   * Hands this mount's inputs to the credential cached under the same key, for inputs that
+   * change between mounts of one identity without changing who it is (a newer service-account
+   * token). Absent when nothing changes.
+   */
+  update?(credential: TokenCredential): void;
+  /** Parameters the mode ignores that the user probably meant something by. */
+  readonly warnings?: readonly string[];
 }
 
 /** One way of reaching Key Vault (service principal, workload identity, …). */

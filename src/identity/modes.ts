@@ -1,13 +1,22 @@
 import { InvalidMountConfigError } from "../config/errors.ts";
 import type { MountConfig } from "../config/mount_config.ts";
 import type { IdentityContext, IdentityMode, ResolvedIdentity } from "./identity_mode.ts";
+import { azureTokenProxy } from "./azure_token_proxy.ts";
+import { podIdentity } from "./pod_identity.ts";
 import { servicePrincipal } from "./service_principal.ts";
+import { vmManagedIdentity } from "./vm_managed_identity.ts";
+import { workloadIdentity } from "./workload_identity.ts";
 
 /**
  * The identity modes, in the order they are tried: the first whose `applies` is true wins.
- * Explicit flags come first, the service principal (the fallback) last.
+ * Explicit flags come first (at most one is set: the config refuses two), then workload
+ * identity (a `clientID`), and the service principal (nodePublishSecretRef) last.
  */
 export const IDENTITY_MODES: readonly IdentityMode[] = [
+  azureTokenProxy,
+  podIdentity,
+  vmManagedIdentity,
+  workloadIdentity,
   servicePrincipal,
 ];
 

@@ -1,7 +1,8 @@
 import { ClientSecretCredential } from "@azure/identity";
-import { createHash } from "node:crypto";
+import { createHmac, randomBytes } from "node:crypto";
 import { InvalidMountConfigError } from "../config/errors.ts";
 import type { MountConfig } from "../config/mount_config.ts";
+import { authorityOptions } from "./authority.ts";
 import type { IdentityMode, ResolvedIdentity } from "./identity_mode.ts";
 
 /**
@@ -20,18 +21,22 @@ export const servicePrincipal: IdentityMode = {
     }
     const clientId = secretValue(config.secrets, "clientid");
     const clientSecret = secretValue(config.secrets, "clientsecret");
-    const secretHash = createHash("sha256").update(clientSecret).digest("hex").slice(0, 32);
+    const secretHash = createHmac("sha256", KEY_SALT).update(clientSecret).digest("hex").slice(0, 32);
     return {
       mode: "servicePrincipal",
       key: `sp|${config.cloud.activeDirectoryEndpoint}|${config.tenantId}|${clientId}|${secretHash}`,
       description: `service principal ${clientId} in tenant ${config.tenantId}`,
       createCredential: () =>
-        new ClientSecretCredential(config.tenantId, clientId, clientSecret, {
-          authorityHost: config.cloud.activeDirectoryEndpoint,
-        }),
+        new ClientSecretCredential(config.tenantId, clientId, clientSecret, authorityOptions(config.cloud)),
     };
   },
 };
+
+/**
+ * Keys a secret's hash for this process only, so a cache key that reaches a log or a heap dump
+ * cannot be matched against guessed secrets elsewhere.
+ */
+const KEY_SALT = randomBytes(32);
 
 function secretValue(secrets: Readonly<Record<string, string>>, wanted: string): string {
   const key = Object.keys(secrets).find((name) => name.toLowerCase() === wanted);

@@ -1,12 +1,15 @@
 import type { AccessToken, GetTokenOptions, TokenCredential } from "@azure/identity";
+import { InFlight } from "../cache/in_flight.ts";
 
 /**
  * Wraps a credential so that concurrent token requests for the same scopes share one
  * exchange. The credentials cache tokens, but a burst of first mounts would otherwise ask
  * Entra (or IMDS, or NMI) once per concurrent request before the first answer arrives.
+ * Each caller still stops waiting when its own abort signal fires; the shared exchange is
+ * cancelled only once every caller waiting for it has given up.
  */
 export class SharedTokenCredential implements TokenCredential {
-  readonly #pending = new Map<string, Promise<AccessToken | null>>();
+  readonly #pending = new InFlight<AccessToken | null>();
 
   constructor(private readonly inner: TokenCredential) {}
 
@@ -17,11 +20,14 @@ export class SharedTokenCredential implements TokenCredential {
       options.claims ?? "",
       options.enableCae ?? false,
     ]);
-    const pending = this.#pending.get(key);
-    if (pending) return pending;
-    const { abortSignal: _ignored, ...shared } = options;
-    const request = this.inner.getToken(scopes, shared).finally(() => this.#pending.delete(key));
-    this.#pending.set(key, request);
-    return request;
+    const { abortSignal, ...shared } = options;
+    // The SDKs pass the request's AbortSignal; the type only promises AbortSignalLike.
+    return this.#pending.run(
+      key,
+      (abortSignal as AbortSignal | undefined) ?? NEVER,
+      (signal) => this.inner.getToken(scopes, { ...shared, abortSignal: signal }),
+    );
   }
 }
+
+const NEVER = new AbortController().signal;

@@ -1,3 +1,4 @@
+import type { TokenCredential } from "@azure/identity";
 import type { CertificateClient } from "@azure/keyvault-certificates";
 import type { KeyClient } from "@azure/keyvault-keys";
 import type { SecretClient } from "@azure/keyvault-secrets";
@@ -35,7 +36,7 @@ const CLIENT_OPTIONS = {
  * modules for keys and certificates load only when a mount first asks for them.
  */
 export class VaultClients {
-  readonly #clients: BoundedMap<string, Promise<AnyClient>>;
+  readonly #clients: BoundedMap<string, { credential: TokenCredential; client: Promise<AnyClient> }>;
   /** Per client key: settles when the client's first request has; absent once primed. */
   readonly #firstRequests = new Map<string, Promise<unknown>>();
   readonly #primed: BoundedMap<string, true>;
@@ -77,12 +78,22 @@ export class VaultClients {
 
   #client(kind: ClientKind, vaultUrl: string, identity: ResolvedIdentity): Promise<AnyClient> {
     const key = `${kind}|${vaultUrl}|${identity.key}`;
-    const created = this.#clients.getOrCreate(key, () => {
-      const credential = this.credentials.credentialFor(identity);
-      return createClient(kind, vaultUrl, credential);
+    // Asked on every use: that hands this mount's inputs (a newer service-account token) to
+    // the cached credential, and a client never outlives the credential it was built with.
+    const credential = this.credentials.credentialFor(identity);
+    const cached = this.#clients.get(key);
+    if (cached && cached.credential !== credential) {
+      this.#clients.delete(key);
+      this.#primed.delete(key);
+    }
+    const entry = this.#clients.getOrCreate(key, () => ({
+      credential,
+      client: createClient(kind, vaultUrl, credential),
+    }));
+    entry.client.catch(() => {
+      if (this.#clients.get(key) === entry) this.#clients.delete(key);
     });
-    created.catch(() => this.#clients.delete(key));
-    return created;
+    return entry.client;
   }
 }
 

@@ -154,7 +154,9 @@ function identityOf(
   problems: ProblemList,
 ): ResolvedIdentity | undefined {
   try {
-    return resolveIdentity(config, context);
+    const identity = resolveIdentity(config, context);
+    for (const warning of identity.warnings ?? []) problems.warning("identity", warning);
+    return identity;
   } catch (error) {
     if (!(error instanceof InvalidMountConfigError)) throw error;
     problems.error("identity", error.message);

@@ -170,7 +170,7 @@ export function parseFlags(args: readonly string[]): ProviderFlags {
     // klog's -v is an int32 with no upper bound; levels above 10 log nothing more.
     verbosity: integer("v", read("v"), 0, 2 ** 31 - 1),
     version: bool("version", read("version")),
-    nmiAddress: read("nmi-address"),
+    nmiAddress: hostPort("nmi-address", read("nmi-address")),
     objectConcurrency: integer("object-concurrency", read("object-concurrency"), 1, 256),
     shutdownGraceMs: duration("shutdown-grace-period", read("shutdown-grace-period")),
     ignored: COMPATIBILITY_ONLY.filter((name) => values.has(name)),
@@ -282,6 +282,17 @@ export function duration(name: string, value: string): number {
 function path(value: string): string {
   if (!value.startsWith("/")) {
     throw new FlagError(`invalid value ${JSON.stringify(value)} for flag --healthz-path: must start with /`);
+  }
+  return value;
+}
+
+/** `host:port` (a name, an IPv4 address or a bracketed IPv6 one), as NMI's address is given. */
+function hostPort(name: string, value: string): string {
+  const match = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(value);
+  if (!match || Number(match[2]) > 65535) {
+    throw new FlagError(
+      `invalid value ${JSON.stringify(value)} for flag --${name}: want host:port, e.g. localhost:2579`,
+    );
   }
   return value;
 }

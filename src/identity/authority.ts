@@ -1,0 +1,19 @@
+import type { CloudEnvironment } from "../config/clouds.ts";
+
+/** The options that point an @azure/identity credential at one cloud's Entra ID. */
+export interface AuthorityOptions {
+  readonly authorityHost: string;
+  readonly disableInstanceDiscovery: boolean;
+}
+
+/**
+ * The cloud's authority for credentials that talk to Entra ID (service principal, workload
+ * identity). A cloud described by a file (AzureStack) skips instance discovery: public Entra
+ * does not know its authority, and a disconnected hub cannot reach login.microsoftonline.com.
+ */
+export function authorityOptions(cloud: CloudEnvironment): AuthorityOptions {
+  return {
+    authorityHost: cloud.activeDirectoryEndpoint,
+    disableInstanceDiscovery: !cloud.instanceDiscovery,
+  };
+}

@@ -1,0 +1,19 @@
+import { InvalidMountConfigError } from "../config/errors.ts";
+import type { IdentityMode, ResolvedIdentity } from "./identity_mode.ts";
+
+/**
+ * `useAzureTokenProxy` (AKS identity binding through the cluster's token proxy) is refused
+ * with a clear message rather than silently served by another mode: it needs the AKS proxy
+ * transport, which this provider does not implement.
+ */
+export const azureTokenProxy: IdentityMode = {
+  name: "azureTokenProxy",
+  applies: (config) => config.useAzureTokenProxy,
+  resolve(): ResolvedIdentity {
+    throw new InvalidMountConfigError(
+      "useAzureTokenProxy (AKS identity binding) is not supported by this provider: remove it and use " +
+        "workload identity instead (clientID plus a service account token for api://AzureADTokenExchange), " +
+        "or useVMManagedIdentity, usePodIdentity, or a service principal in nodePublishSecretRef",
+    );
+  },
+};

@@ -1,0 +1,83 @@
+import { Buffer } from "node:buffer";
+import { InvalidMountConfigError } from "../config/errors.ts";
+
+/** The audience of the service-account token that workload identity exchanges at Entra ID. */
+export const TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange";
+
+/** One service-account token the driver sent, with the public claims a mount needs. */
+export interface ServiceAccountToken {
+  /** The token itself: a credential, never logged or put in a message. */
+  readonly token: string;
+  /** `sub`, e.g. `system:serviceaccount:<namespace>:<name>`. */
+  readonly subject: string;
+  /** `iss`, the cluster's OIDC issuer ("" when absent). */
+  readonly issuer: string;
+  /** When it expires, in milliseconds since the epoch (0 when unknown). */
+  readonly expiresOn: number;
+}
+
+/** What fixes missing tokens, for every message that reports them. */
+export function tokenRequestsHint(audience: string): string {
+  return `the driver sends service account tokens only for the audiences listed in its CSIDriver: add ` +
+    `{audience: ${audience}} to spec.tokenRequests of the secrets-store.csi.k8s.io CSIDriver ` +
+    `(Helm value tokenRequests of the driver's chart)`;
+}
+
+/**
+ * Picks the token for `audience` out of the driver's `csi.storage.k8s.io/serviceAccount.tokens`
+ * JSON (`{"<audience>":{"token":"…","expirationTimestamp":"RFC 3339"}}`) and reads its public
+ * claims. Throws InvalidMountConfigError, with the Go provider's wording first, when the tokens,
+ * the audience or the claims are missing. The signature is Entra's to check, not ours.
+ */
+export function serviceAccountToken(json: string, audience: string): ServiceAccountToken {
+  const fail = (text: string): never => {
+    throw new InvalidMountConfigError(`failed to parse workload identity tokens, error: ${text}`);
+  };
+  if (json.trim() === "") fail(`service account tokens not found: ${tokenRequestsHint(audience)}`);
+  let tokens: unknown;
+  try {
+    tokens = JSON.parse(json);
+  } catch (error) {
+    fail(`failed to unmarshal service account tokens, error: ${(error as Error).message}`);
+  }
+  if (typeof tokens !== "object" || tokens === null || Array.isArray(tokens)) {
+    fail("failed to unmarshal service account tokens, error: expected a JSON object of audiences");
+  }
+  const entries = tokens as Record<string, unknown>;
+  const entry = Object.hasOwn(entries, audience) ? entries[audience] : undefined;
+  const token = (entry as { token?: unknown } | undefined)?.token;
+  if (typeof token !== "string" || token === "") {
+    const sent = Object.keys(entries);
+    const listed = sent.length === 0 ? "none" : sent.join(", ");
+    fail(
+      `token for audience ${audience} not found (the driver sent tokens for: ${listed}): ${
+        tokenRequestsHint(audience)
+      }`,
+    );
+  }
+  const claims = jwtClaims(token as string);
+  const subject = typeof claims?.sub === "string" ? claims.sub : "";
+  if (subject === "") {
+    fail(`the service account token for audience ${audience} is not a JWT with a subject (sub)`);
+  }
+  const stated = Date.parse(String((entry as { expirationTimestamp?: unknown }).expirationTimestamp ?? ""));
+  const exp = typeof claims?.exp === "number" ? claims.exp * 1000 : 0;
+  return {
+    token: token as string,
+    subject,
+    issuer: typeof claims?.iss === "string" ? claims.iss : "",
+    expiresOn: Number.isFinite(stated) ? stated : exp,
+  };
+}
+
+/** The payload of a JWT, unverified; undefined when it is not one. */
+function jwtClaims(token: string): Record<string, unknown> | undefined {
+  const parts = token.split(".");
+  if (parts.length !== 3) return undefined;
+  try {
+    const claims = JSON.parse(Buffer.from(parts[1], "base64url").toString("utf8"));
+    return typeof claims === "object" && claims !== null ? claims : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,328 @@
+/**
+ * Identity mode selection and every input error, through the same planning the provider runs
+ * before any network call (inspectMount), plus the cache keys that keep identities apart.
+ */
+import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
+import { ClientSecretCredential, ManagedIdentityCredential } from "@azure/identity";
+import { cloudFromEnvironmentFile, wellKnownCloud } from "../../src/config/clouds.ts";
+import { authorityOptions } from "../../src/identity/authority.ts";
+import { NmiCredential } from "../../src/identity/pod_identity.ts";
+import { FederatedTokenCredential } from "../../src/identity/workload_identity.ts";
+import { inspectMount } from "../../src/mount/plan.ts";
+import { mountRequest } from "../harness/spc.ts";
+
+const WI_CLIENT = "44444444-4444-4444-4444-444444444444";
+const UAMI = "55555555-5555-5555-5555-555555555555";
+const SP = { clientid: "11111111-1111-1111-1111-111111111111", clientsecret: "sp-Secret~value.1" };
+
+const environment = {
+  defaultCloudName: "AzurePublicCloud",
+  nmiAddress: "localhost:2579",
+  readTextFile: (path: string): string => {
+    if (path === "/tmp/stack.json") {
+      return JSON.stringify({
+        name: "AzureStackCloud",
+        activeDirectoryEndpoint: "https://login.hub.test/",
+        keyVaultEndpoint: "https://vault.hub.test/",
+        keyVaultDNSSuffix: "vault.hub.test",
+      });
+    }
+    throw new Error(`No such file or directory (os error 2): readfile '${path}'`);
+  },
+};
+
+function jwt(claims: Record<string, unknown>): string {
+  const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
+  return `${part({ alg: "RS256" })}.${part(claims)}.c2ln`;
+}
+
+function saTokens(
+  sub = "system:serviceaccount:default:workload-sa",
+  audience = "api://AzureADTokenExchange",
+) {
+  const token = jwt({ aud: [audience], sub, iss: "https://issuer.test/", exp: 4102444800 });
+  return JSON.stringify({ [audience]: { token, expirationTimestamp: "2100-01-01T00:00:00Z" } });
+}
+
+function inspect(
+  parameters: Record<string, string>,
+  options: { secrets?: Record<string, string> | null; podName?: string; podUid?: string } = {},
+) {
+  const request = mountRequest({
+    objects: [{ objectName: "s", objectType: "secret" }],
+    secrets: options.secrets === undefined ? null : options.secrets,
+    podName: options.podName,
+    parameters: {
+      ...parameters,
+      ...(options.podUid ? { "csi.storage.k8s.io/pod.uid": options.podUid } : {}),
+    },
+  });
+  return inspectMount(request, environment);
+}
+
+function errorsOf(result: ReturnType<typeof inspect>): string[] {
+  return result.problems.filter((p) => p.severity === "error").map((p) => p.message);
+}
+
+function warningsOf(result: ReturnType<typeof inspect>): string[] {
+  return result.problems.filter((p) => p.severity === "warning").map((p) => p.message);
+}
+
+function modeOf(parameters: Record<string, string>, secrets: Record<string, string> | null = null): string {
+  const result = inspect(parameters, { secrets });
+  assert.deepEqual(errorsOf(result), []);
+  return result.plan!.identity.mode;
+}
+
+Deno.test("mode selection: explicit flags, then clientID with tokens, then the service principal", () => {
+  assert.equal(modeOf({}, SP), "servicePrincipal");
+  assert.equal(
+    modeOf({ clientID: WI_CLIENT, "csi.storage.k8s.io/serviceAccount.tokens": saTokens() }, SP),
+    "workloadIdentity",
+  );
+  assert.equal(modeOf({ usePodIdentity: "true" }, SP), "podIdentity");
+  assert.equal(modeOf({ useVMManagedIdentity: "1" }, SP), "vmManagedIdentity");
+  assert.equal(modeOf({ useVMManagedIdentity: "T", userAssignedIdentityID: UAMI }), "vmManagedIdentity");
+  // Booleans parse like Go's strconv.ParseBool: "False" and "0" are off.
+  assert.equal(modeOf({ usePodIdentity: "False", useVMManagedIdentity: "0" }, SP), "servicePrincipal");
+});
+
+Deno.test("a flag wins over clientID, which is then ignored with a warning (not parsed, unlike Go)", () => {
+  const pod = inspect({ usePodIdentity: "true", clientID: WI_CLIENT });
+  assert.deepEqual(errorsOf(pod), []);
+  assert.equal(pod.plan?.identity.mode, "podIdentity");
+  assert.deepEqual(warningsOf(pod), [
+    "clientID is ignored with usePodIdentity: NMI picks the identity bound to the pod (AzureIdentityBinding)",
+  ]);
+  const vm = inspect({ useVMManagedIdentity: "true", clientID: WI_CLIENT });
+  assert.deepEqual(errorsOf(vm), [], "no service account tokens needed, as the Go provider would demand");
+  assert.equal(vm.plan?.identity.mode, "vmManagedIdentity");
+  assert.deepEqual(warningsOf(vm), [
+    "clientID is ignored with useVMManagedIdentity (the system-assigned identity is used): name a user-assigned identity with userAssignedIdentityID",
+  ]);
+  const wi = inspect({
+    clientID: WI_CLIENT,
+    userAssignedIdentityID: UAMI,
+    "csi.storage.k8s.io/serviceAccount.tokens": saTokens(),
+  });
+  assert.deepEqual(warningsOf(wi), [
+    "userAssignedIdentityID is ignored: it only applies with useVMManagedIdentity (workload identity uses clientID)",
+  ]);
+});
+
+const ERRORS: [string, Record<string, string>, Record<string, string> | null, RegExp][] = [
+  [
+    "two modes",
+    { usePodIdentity: "true", useVMManagedIdentity: "true" },
+    null,
+    /^only one identity mode can be enabled at a time: usePodIdentity and useVMManagedIdentity are both enabled \(choose one of usePodIdentity, useVMManagedIdentity, or useAzureTokenProxy\)$/,
+  ],
+  [
+    "three modes",
+    { usePodIdentity: "1", useVMManagedIdentity: "t", useAzureTokenProxy: "TRUE" },
+    null,
+    /^only one identity mode can be enabled at a time: usePodIdentity and useVMManagedIdentity and useAzureTokenProxy are all enabled/,
+  ],
+  [
+    "a bad usePodIdentity",
+    { usePodIdentity: "yes" },
+    SP,
+    /^failed to parse usePodIdentity flag, error: strconv.ParseBool: parsing "yes": invalid syntax \(use true or false\)$/,
+  ],
+  [
+    "a bad useVMManagedIdentity",
+    { useVMManagedIdentity: "tRUE" },
+    SP,
+    /^failed to parse useVMManagedIdentity flag, error: strconv.ParseBool: parsing "tRUE": invalid syntax/,
+  ],
+  [
+    "a bad useAzureTokenProxy",
+    { useAzureTokenProxy: "on" },
+    SP,
+    /^failed to parse useAzureTokenProxy flag, error: strconv.ParseBool: parsing "on": invalid syntax/,
+  ],
+  [
+    "useAzureTokenProxy",
+    { useAzureTokenProxy: "true", clientID: WI_CLIENT },
+    null,
+    /^useAzureTokenProxy \(AKS identity binding\) is not supported by this provider: remove it and use workload identity instead \(clientID plus a service account token for api:\/\/AzureADTokenExchange\)/,
+  ],
+  [
+    "clientID without tokens",
+    { clientID: WI_CLIENT },
+    SP,
+    /^failed to parse workload identity tokens, error: service account tokens not found: the driver sends service account tokens only for the audiences listed in its CSIDriver: add \{audience: api:\/\/AzureADTokenExchange\} to spec.tokenRequests of the secrets-store.csi.k8s.io CSIDriver/,
+  ],
+  [
+    "clientID with another audience only",
+    {
+      clientID: WI_CLIENT,
+      "csi.storage.k8s.io/serviceAccount.tokens": saTokens(undefined, "api://AKSIdentityBinding"),
+    },
+    null,
+    /^failed to parse workload identity tokens, error: token for audience api:\/\/AzureADTokenExchange not found \(the driver sent tokens for: api:\/\/AKSIdentityBinding\): .*spec.tokenRequests/,
+  ],
+  [
+    "clientID with an empty token map",
+    { clientID: WI_CLIENT, "csi.storage.k8s.io/serviceAccount.tokens": "{}" },
+    null,
+    /token for audience api:\/\/AzureADTokenExchange not found \(the driver sent tokens for: none\)/,
+  ],
+  [
+    "clientID with broken tokens",
+    { clientID: WI_CLIENT, "csi.storage.k8s.io/serviceAccount.tokens": "{not json" },
+    null,
+    /^failed to parse workload identity tokens, error: failed to unmarshal service account tokens, error: /,
+  ],
+  [
+    "a token that is not a JWT",
+    {
+      clientID: WI_CLIENT,
+      "csi.storage.k8s.io/serviceAccount.tokens": JSON.stringify({
+        "api://AzureADTokenExchange": { token: "opaque", expirationTimestamp: "2100-01-01T00:00:00Z" },
+      }),
+    },
+    null,
+    /the service account token for audience api:\/\/AzureADTokenExchange is not a JWT with a subject \(sub\)$/,
+  ],
+  [
+    "a clientID that is not a GUID",
+    { clientID: "my-app", "csi.storage.k8s.io/serviceAccount.tokens": saTokens() },
+    null,
+    /^clientID "my-app" is not a client id: expected a GUID/,
+  ],
+  [
+    "a resource id as userAssignedIdentityID",
+    {
+      useVMManagedIdentity: "true",
+      userAssignedIdentityID:
+        "/subscriptions/0/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/x",
+    },
+    null,
+    /^userAssignedIdentityID ".*" is not a client id: it looks like a resource id; use the identity's client id instead$/,
+  ],
+  [
+    "no secret and no other mode",
+    {},
+    null,
+    /^failed to get credentials, nodePublishSecretRef secret is not set/,
+  ],
+  ["a secret without clientid", {}, { clientsecret: "x" }, /^could not find clientid in secrets/],
+  ["a secret without clientsecret", {}, { ClientID: SP.clientid }, /^could not find clientsecret in secrets/],
+];
+for (const [name, parameters, secrets, message] of ERRORS) {
+  Deno.test(`identity error: ${name}`, () => {
+    const result = inspect(parameters, { secrets });
+    const errors = errorsOf(result);
+    assert.equal(result.plan, undefined);
+    assert.ok(errors.some((text) => message.test(text)), `expected ${message} in ${JSON.stringify(errors)}`);
+    for (const text of errors) assert.ok(!text.includes("c2ln"), "a token never appears in a message");
+  });
+}
+
+function keyOf(parameters: Record<string, string>, options: Parameters<typeof inspect>[1] = {}): string {
+  const result = inspect(parameters, options);
+  assert.deepEqual(errorsOf(result), []);
+  return result.plan!.identity.key;
+}
+
+Deno.test("cache keys: the same identity shares one, any other identity never does", () => {
+  const sp = keyOf({}, { secrets: SP });
+  assert.equal(keyOf({}, { secrets: { CLIENTID: SP.clientid, ClientSecret: SP.clientsecret } }), sp);
+  assert.notEqual(keyOf({}, { secrets: { ...SP, clientsecret: "another-secret" } }), sp, "a wrong secret");
+  assert.ok(!sp.includes(SP.clientsecret), "the key holds no secret");
+
+  const wi = (sub?: string) =>
+    keyOf({ clientID: WI_CLIENT, "csi.storage.k8s.io/serviceAccount.tokens": saTokens(sub) });
+  assert.equal(wi(), wi(), "a new token of the same service account");
+  assert.notEqual(wi("system:serviceaccount:other:workload-sa"), wi());
+  assert.ok(!wi().includes("c2ln"), "the key holds no token");
+
+  const pod = (name: string, uid = "uid-1") =>
+    keyOf({ usePodIdentity: "true" }, { podName: name, podUid: uid });
+  assert.equal(pod("nginx"), pod("nginx"));
+  assert.notEqual(pod("nginx"), pod("reader-b"));
+  assert.notEqual(pod("nginx", "uid-2"), pod("nginx"), "a later pod of the same name");
+
+  const system = keyOf({ useVMManagedIdentity: "true" });
+  const user = keyOf({ useVMManagedIdentity: "true", userAssignedIdentityID: UAMI });
+  assert.notEqual(system, user);
+  assert.equal(keyOf({ useVMManagedIdentity: "true", userAssignedIdentityID: UAMI.toUpperCase() }), user);
+
+  const all = [sp, wi(), pod("nginx"), system, user];
+  assert.equal(new Set(all).size, all.length);
+});
+
+Deno.test("each mode builds its own credential kind", () => {
+  const credential = (parameters: Record<string, string>, secrets: Record<string, string> | null = null) =>
+    inspect(parameters, { secrets }).plan!.identity.createCredential();
+  assert.ok(credential({}, SP) instanceof ClientSecretCredential);
+  assert.ok(
+    credential({ clientID: WI_CLIENT, "csi.storage.k8s.io/serviceAccount.tokens": saTokens() }) instanceof
+      FederatedTokenCredential,
+  );
+  assert.ok(credential({ usePodIdentity: "true" }) instanceof NmiCredential);
+  assert.ok(credential({ useVMManagedIdentity: "true" }) instanceof ManagedIdentityCredential);
+});
+
+Deno.test("authority: well-known clouds use instance discovery, a cloud file does not", () => {
+  assert.deepEqual(authorityOptions(wellKnownCloud("azureusgovernment")), {
+    authorityHost: "https://login.microsoftonline.us",
+    disableInstanceDiscovery: false,
+  });
+  const stack = inspect({ cloudName: "AzureStackCloud", cloudEnvFileName: "/tmp/stack.json" }, {
+    secrets: SP,
+  });
+  assert.deepEqual(stack.plan?.config.vaultUrl, "https://demo-vault.vault.hub.test");
+  assert.deepEqual(authorityOptions(stack.plan!.config.cloud), {
+    authorityHost: "https://login.hub.test",
+    disableInstanceDiscovery: true,
+  });
+});
+
+Deno.test("every cloud name, any case, gives its vault suffix, resource and authority", () => {
+  const cases: [string, string, string][] = [
+    ["AzurePublicCloud", "vault.azure.net", "https://login.microsoftonline.com"],
+    ["AZURECLOUD", "vault.azure.net", "https://login.microsoftonline.com"],
+    ["AzureUSGovernmentCloud", "vault.usgovcloudapi.net", "https://login.microsoftonline.us"],
+    ["azureusgovernment", "vault.usgovcloudapi.net", "https://login.microsoftonline.us"],
+    ["AzureChinaCloud", "vault.azure.cn", "https://login.chinacloudapi.cn"],
+    ["azureGermanCloud", "vault.microsoftazure.de", "https://login.microsoftonline.de"],
+  ];
+  for (const [name, suffix, authority] of cases) {
+    const cloud = wellKnownCloud(name);
+    assert.deepEqual(
+      [cloud.keyVaultDnsSuffix, cloud.keyVaultEndpoint, cloud.activeDirectoryEndpoint],
+      [suffix, `https://${suffix}`, authority],
+      name,
+    );
+  }
+});
+
+Deno.test("a cloud file must hold https endpoints and a DNS suffix", () => {
+  const file = (fields: Record<string, unknown>) =>
+    JSON.stringify({
+      activeDirectoryEndpoint: "https://login.hub.test/",
+      keyVaultEndpoint: "https://vault.hub.test/",
+      keyVaultDNSSuffix: "vault.hub.test",
+      ...fields,
+    });
+  assert.throws(
+    () => cloudFromEnvironmentFile("/tmp/c.json", file({ activeDirectoryEndpoint: "http://login.hub.test" })),
+    /activeDirectoryEndpoint in \/tmp\/c.json must be an https:\/\/ URL, not "http:\/\/login.hub.test"/,
+  );
+  assert.throws(
+    () => cloudFromEnvironmentFile("/tmp/c.json", file({ keyVaultDNSSuffix: "vault hub" })),
+    /keyVaultDNSSuffix in \/tmp\/c.json must be a DNS name/,
+  );
+  assert.throws(() => cloudFromEnvironmentFile("/tmp/c.json", "[]"), /must hold a JSON object/);
+  assert.throws(
+    () => cloudFromEnvironmentFile("/tmp/c.json", file({ keyVaultEndpoint: undefined })),
+    /has no keyVaultEndpoint/,
+  );
+  assert.equal(
+    cloudFromEnvironmentFile("/tmp/c.json", file({ keyVaultDNSSuffix: ".vault.hub.test" })).keyVaultDnsSuffix,
+    "vault.hub.test",
+  );
+});
