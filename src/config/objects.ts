@@ -131,7 +131,9 @@ function parseObject(text: string, index: number, problems: ProblemList): Object
   const objectFormat = readChoice(read("objectFormat"), FORMATS, "pem", "objectFormat", fail);
   const encodingText = read("objectEncoding");
   const objectEncoding = readChoice(encodingText, ENCODINGS, "utf-8", "objectEncoding", fail);
-  const filePermission = readFilePermission(read("filePermission"), fail);
+  const permissionText = read("filePermission");
+  const filePermission = readFilePermission(permissionText, fail);
+  warnDecimalMode(permissionText, `${where}.filePermission`, problems);
   const objectVersionHistory = readHistory(read("objectVersionHistory"), fail);
   if (problems.errors.length > before) return undefined;
   return {
@@ -195,6 +197,29 @@ function readFilePermission(
     return undefined;
   }
   return mode;
+}
+
+/** Modes people mean, by the decimal number Kubernetes manifests show for them (420 = 0644). */
+const DECIMAL_MODES = new Map(
+  [0o644, 0o640, 0o600, 0o664, 0o660, 0o444, 0o440, 0o400, 0o755, 0o750, 0o700, 0o777].map((mode) => [
+    String(mode),
+    `0${mode.toString(8)}`,
+  ]),
+);
+
+/**
+ * `filePermission: "420"` is the octal mode 0420 (r---w----), a valid but unlikely mode: the
+ * value is almost always the decimal form of 0644 copied from a driver log or a pod spec.
+ */
+function warnDecimalMode(value: string, where: string, problems: ProblemList): void {
+  const meant = DECIMAL_MODES.get(value);
+  if (!meant) return;
+  problems.warning(
+    where,
+    `filePermission ${JSON.stringify(value)} is read as the octal mode 0${value}; ${value} is the decimal ` +
+      `form of ${meant}: write ${JSON.stringify(meant)} if that is what you mean`,
+    meant,
+  );
 }
 
 function readHistory(value: string, fail: (field: string, message: string) => void): number {
