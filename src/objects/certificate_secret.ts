@@ -8,7 +8,8 @@ import type { ObjectSpec } from "../config/object_spec.ts";
 import { orderChain } from "./chain.ts";
 import { decodeContent } from "./encoding.ts";
 import { FormatContext, ObjectFormatError, OutputFile } from "./object_type.ts";
-import { encodePem, encodePemBlocks, readPemBlocks } from "./pem.ts";
+import { encodePem, encodePemBlocks } from "./pem.ts";
+import { readPemBlocks } from "./pem_reader.ts";
 import { readPkcs12 } from "./pkcs12.ts";
 import { toPkcs8Pem } from "./private_key.ts";
 

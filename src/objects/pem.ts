@@ -1,10 +1,8 @@
 /**
- * PEM text: written exactly as Go's `pem.EncodeToMemory` writes it (the Go provider's files
- * are the reference), read with node-forge.
+ * PEM text, written exactly as Go's `pem.EncodeToMemory` writes it (the Go provider's files
+ * are the reference). Reading PEM is pem_reader.ts.
  */
 import { Buffer } from "node:buffer";
-import { forge, toBytes } from "./forge.ts";
-import { ObjectFormatError } from "./object_type.ts";
 
 /** One PEM block: its type (`CERTIFICATE`, `PRIVATE KEY`, …), headers and DER bytes. */
 export interface PemBlock {
@@ -36,31 +34,4 @@ export function encodePem(type: string, bytes: Uint8Array, headers: PemBlock["he
 /** Encodes blocks one after the other. */
 export function encodePemBlocks(blocks: readonly PemBlock[]): string {
   return blocks.map((block) => encodePem(block.type, block.bytes, block.headers)).join("");
-}
-
-/**
- * Reads every PEM block of `text`, skipping the text between blocks (as Go's `pem.Decode`
- * does). A block whose headers are malformed is an ObjectFormatError; the message never
- * quotes the text.
- */
-export function readPemBlocks(text: string): PemBlock[] {
-  let messages;
-  try {
-    messages = forge.pem.decode(text);
-  } catch {
-    throw new ObjectFormatError("the PEM value has a block with malformed headers");
-  }
-  return messages.map((message) => {
-    const headers: [string, string][] = [];
-    if (message.procType) {
-      headers.push(["Proc-Type", `${message.procType.version},${message.procType.type}`]);
-    }
-    if (message.contentDomain) headers.push(["Content-Domain", message.contentDomain]);
-    if (message.dekInfo) {
-      const { algorithm, parameters } = message.dekInfo;
-      headers.push(["DEK-Info", parameters ? `${algorithm},${parameters}` : algorithm]);
-    }
-    for (const header of message.headers) headers.push([header.name, header.values.join(",")]);
-    return { type: message.type, headers, bytes: toBytes(message.body) };
-  });
 }

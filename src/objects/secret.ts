@@ -1,6 +1,5 @@
 import type { ObjectSpec } from "../config/object_spec.ts";
 import type { VaultAccess } from "../keyvault/vault_clients.ts";
-import { certificateSecretFiles } from "./certificate_secret.ts";
 import { decodeContent } from "./encoding.ts";
 import {
   Fetched,
@@ -17,6 +16,17 @@ export interface SecretContent {
   readonly contentType?: string;
   /** Set when the secret backs a certificate (its `kid`). */
   readonly certificateKeyId?: string;
+}
+
+type CertificateSecrets = typeof import("./certificate_secret.ts");
+let certificateSecrets: CertificateSecrets | undefined;
+
+/**
+ * Loads the conversion of certificate-backed secrets (and with it node-forge) when the first
+ * such secret arrives, so that processes which never mount one never load it.
+ */
+async function loadCertificateSecrets(): Promise<CertificateSecrets> {
+  return certificateSecrets ??= await import("./certificate_secret.ts");
 }
 
 /**
@@ -41,6 +51,7 @@ export const secretType: ObjectType<SecretContent> = {
     );
     if (secret.value === undefined) throw new ObjectFormatError("secret value is nil");
     if (!secret.properties.version) throw new ObjectFormatError("secret id is nil");
+    if (secret.properties.certificateKeyId) await loadCertificateSecrets();
     return {
       version: secret.properties.version,
       value: {
@@ -69,7 +80,9 @@ export const secretType: ObjectType<SecretContent> = {
 
   toFiles(spec: ObjectSpec, content: SecretContent, context: FormatContext): OutputFile[] {
     if (content.certificateKeyId) {
-      return certificateSecretFiles(spec, content.value, content.contentType, context);
+      // get() loaded the module: a certificate-backed secret is only ever formatted after it.
+      if (!certificateSecrets) throw new Error("certificate-backed secret formatted before it was fetched");
+      return certificateSecrets.certificateSecretFiles(spec, content.value, content.contentType, context);
     }
     return [{ suffix: "", contents: decodeContent(content.value, spec.objectEncoding) }];
   },
