@@ -1,5 +1,6 @@
 import { Buffer } from "node:buffer";
 import { InvalidMountConfigError } from "../config/errors.ts";
+import { describeJsonSyntaxError } from "../config/json_syntax.ts";
 
 /** The audience of the service-account token that workload identity exchanges at Entra ID. */
 export const TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange";
@@ -38,7 +39,8 @@ export function serviceAccountToken(json: string, audience: string): ServiceAcco
   try {
     tokens = JSON.parse(json);
   } catch (error) {
-    fail(`failed to unmarshal service account tokens, error: ${(error as Error).message}`);
+    // Never the parser's message: it quotes the text around the error, i.e. the token.
+    fail(`failed to unmarshal service account tokens, error: ${describeJsonSyntaxError(error)}`);
   }
   if (typeof tokens !== "object" || tokens === null || Array.isArray(tokens)) {
     fail("failed to unmarshal service account tokens, error: expected a JSON object of audiences");
