@@ -2,7 +2,7 @@ import { InvalidMountConfigError } from "../config/errors.ts";
 import type { ConfigEnvironment, MountConfig } from "../config/mount_config.ts";
 import { readMountConfig } from "../config/mount_config.ts";
 import { objectLabel, ObjectSpec } from "../config/object_spec.ts";
-import { PathSet } from "../config/paths.ts";
+import { filePathProblem, PathSet } from "../config/paths.ts";
 import { type ConfigProblem, ProblemList } from "../config/problems.ts";
 import { clip } from "../config/readable_text.ts";
 import { decodeMountRequest } from "../config/request.ts";
@@ -129,9 +129,20 @@ function checkPlannedPaths(specs: readonly ObjectSpec[], problems: ProblemList):
   const earlier = new PathSet();
   for (const spec of specs) {
     const paths = basePaths(spec);
+    const field = spec.objectAlias ? "objectAlias" : "objectName";
+    // The name itself was checked; the files of a history (`name/0`…) are one element longer.
+    const problem = paths.map(filePathProblem).find((found) => found);
+    if (problem) {
+      problems.error(
+        `objects.array[${spec.index}].${field}`,
+        `failed to get ${objectLabel(spec)}: ${problem} (with objectVersionHistory the files are ${
+          JSON.stringify(`${spec.fileName}/0`)
+        } and so on)`,
+      );
+      continue;
+    }
     const conflict = paths.map((path) => earlier.conflictWith(path)).find((found) => found);
     if (conflict) {
-      const field = spec.objectAlias ? "objectAlias" : "objectName";
       problems.error(`objects.array[${spec.index}].${field}`, conflictMessage(conflict));
       continue;
     }
