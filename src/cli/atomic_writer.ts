@@ -32,6 +32,17 @@ export interface WriteOutcome {
   readonly dataDir: string;
 }
 
+/**
+ * True when this process may create symlinks: Deno allows them only with unscoped read and
+ * write permissions (a link's target is resolved later, outside any path grant), which the
+ * compiled provider, scoped to /provider and /tmp, does not have.
+ */
+export async function symlinksAllowed(): Promise<boolean> {
+  const write = await Deno.permissions.query({ name: "write" });
+  const read = await Deno.permissions.query({ name: "read" });
+  return write.state === "granted" && read.state === "granted";
+}
+
 const DATA_DIR = "..data";
 const NEW_DATA_DIR = "..data_tmp";
 

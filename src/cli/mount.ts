@@ -6,7 +6,7 @@ import { duration } from "../ops/flags.ts";
 import { createLogger } from "../ops/logger.ts";
 import { mountOptions } from "../provider.ts";
 import { mountStatus } from "../server/status.ts";
-import { type Payload, writeAtomically } from "./atomic_writer.ts";
+import { type Payload, symlinksAllowed, writeAtomically } from "./atomic_writer.ts";
 import type { Diagnostic } from "./diagnostic.ts";
 import { driverMountRequest } from "./driver_request.ts";
 import { classInputs } from "./lint.ts";
@@ -61,6 +61,15 @@ export async function runMount(args: readonly string[]): Promise<number> {
     console.log(mountUsage());
     return 0;
   }
+  if (command.out !== undefined && !(await symlinksAllowed())) {
+    return usageFailure(
+      new UsageError(
+        "--out writes the driver's layout (..data and one symlink per top-level name), and Deno creates " +
+          "symlinks only with unscoped --allow-read and --allow-write, which this process (like the compiled " +
+          "provider) does not have: use deno task mount, or leave out --out to fetch and list the files",
+      ),
+    );
+  }
   const inputs = classInputs(command.spc);
   printDiagnostics(command.spcFile, inputs.problems);
   if (!inputs.parameters) return 1;
@@ -111,6 +120,11 @@ export async function runMount(args: readonly string[]): Promise<number> {
   } catch (error) {
     const { code, details } = mountStatus(error);
     console.error(`mount failed: rpc error: code = ${codeName(code)} desc = ${details}`);
+    if (code === GrpcStatus.INVALID_ARGUMENT) {
+      console.error(
+        `(validate ${command.spcFile} shows the line of each problem in the SecretProviderClass)`,
+      );
+    }
     return 1;
   }
   let written;

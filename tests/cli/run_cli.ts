@@ -24,6 +24,14 @@ export interface CliOptions {
   readonly stdin?: string;
 }
 
+/** The permission flags of a deno task that runs main.ts (`deno run <flags> main.ts …`). */
+export function taskPermissions(task: string): string[] {
+  const command: string = JSON.parse(Deno.readTextFileSync(`${ROOT}deno.json`)).tasks[task];
+  const match = /^deno run (.*) main\.ts /.exec(command);
+  if (!match) throw new Error(`task ${task} does not run main.ts: ${command}`);
+  return match[1].split(/\s+/);
+}
+
 /** Runs `deno run <permissions> main.ts <args>`. */
 export function runCli(args: readonly string[], options: CliOptions = {}): Promise<CliRun> {
   return run([
