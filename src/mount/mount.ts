@@ -2,7 +2,7 @@ import { InFlight } from "../cache/in_flight.ts";
 import { mapLimited } from "../cache/limit.ts";
 import { InvalidMountConfigError } from "../config/errors.ts";
 import { objectLabel } from "../config/object_spec.ts";
-import { conflictingPaths } from "../config/paths.ts";
+import { conflictingPaths, filePathProblem } from "../config/paths.ts";
 import { CredentialCache } from "../identity/credentials.ts";
 import { describeAzureError, ObjectError } from "../keyvault/errors.ts";
 import { VaultAccess, VaultClients } from "../keyvault/vault_clients.ts";
@@ -17,6 +17,13 @@ import type {
 } from "./mount_types.ts";
 import { ProviderOptions } from "./mount_types.ts";
 import { conflictMessage, MountPlan, planMount, PlannedObject } from "./plan.ts";
+import {
+  DRIVER_MAX_RESPONSE_BYTES,
+  KUBERNETES_SECRET_MAX_BYTES,
+  mountResponseSize,
+  ResponseTooLargeError,
+  responseTooLargeMessage,
+} from "./response_size.ts";
 
 /** What the mount pipeline is built from; one instance serves every mount of the process. */
 export interface MounterDependencies {
@@ -76,7 +83,27 @@ export class Mounter {
     const files = outputs.flatMap((output) => output.files);
     const conflict = conflictingPaths(files.map((file) => file.path));
     if (conflict) throw new InvalidMountConfigError(conflictMessage(conflict));
-    return { files, objectVersions: uniqueVersions(outputs.flatMap((output) => output.versions)) };
+    const result = { files, objectVersions: uniqueVersions(outputs.flatMap((output) => output.versions)) };
+    this.#checkSize(plan, result);
+    return result;
+  }
+
+  /**
+   * Refuses a response the driver would refuse (so the pod's event says why and which files),
+   * and warns about one too large to sync into a Kubernetes Secret.
+   */
+  #checkSize(plan: MountPlan, result: MountResult): void {
+    const size = mountResponseSize(result);
+    const limit = this.deps.options.maxResponseBytes ?? DRIVER_MAX_RESPONSE_BYTES;
+    if (limit > 0 && size > limit) {
+      throw new ResponseTooLargeError(responseTooLargeMessage(result, size, limit));
+    }
+    if (size > KUBERNETES_SECRET_MAX_BYTES) {
+      this.deps.logger.warn(
+        "the mount's files are larger than a Kubernetes Secret can hold (1 MiB): syncing them with secretObjects will fail",
+        { pod: podOf(plan), bytes: size, files: result.files.length },
+      );
+    }
   }
 
   async #mountObject(
@@ -171,12 +198,12 @@ export class Mounter {
       warn: (message: string) =>
         this.deps.logger.warn(message, { object: objectLabel(spec), pod: podOf(plan) }),
     };
-    return type.toFiles(spec, value, context).map((file: OutputFile) => ({
-      path: path + file.suffix,
-      mode,
-      contents: file.contents,
-      source,
-    }));
+    return type.toFiles(spec, value, context).map((file: OutputFile) => {
+      // A suffix (`.crt`, `.key`) can make a name the plan accepted too long for the driver.
+      const problem = file.suffix === "" ? undefined : filePathProblem(path + file.suffix);
+      if (problem) throw new ObjectFormatError(`file ${path + file.suffix}: ${problem}`);
+      return { path: path + file.suffix, mode, contents: file.contents, source };
+    });
   }
 
   #observe(object: PlannedObject, started: number, error?: string): void {

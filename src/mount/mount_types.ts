@@ -36,6 +36,11 @@ export interface ProviderOptions {
   readonly nmiAddress: string;
   /** How many objects of one mount are fetched at once. */
   readonly objectConcurrency: number;
+  /**
+   * The largest MountResponse sent, in bytes: the driver's `--max-call-recv-msg-size` (4 MiB
+   * when unset). A larger mount fails with ResourceExhausted naming its largest files.
+   */
+  readonly maxResponseBytes?: number;
 }
 
 /** Default provider options, the Go provider's flag defaults. */

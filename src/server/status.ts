@@ -2,6 +2,7 @@ import { status as GrpcStatus } from "@grpc/grpc-js";
 import { InvalidMountConfigError } from "../config/errors.ts";
 import { readableLine } from "../config/readable_text.ts";
 import { FailureKind, ObjectError } from "../keyvault/errors.ts";
+import { ResponseTooLargeError } from "../mount/response_size.ts";
 
 const CODES: Record<FailureKind, GrpcStatus> = {
   notFound: GrpcStatus.NOT_FOUND,
@@ -30,6 +31,7 @@ export function mountStatus(error: unknown): MountStatus {
   const details = readableLine(`failed to mount objects, error: ${messageOf(error)}`);
   if (error instanceof InvalidMountConfigError) return { code: GrpcStatus.INVALID_ARGUMENT, details };
   if (error instanceof ObjectError) return { code: CODES[error.failure.kind], details };
+  if (error instanceof ResponseTooLargeError) return { code: GrpcStatus.RESOURCE_EXHAUSTED, details };
   return { code: GrpcStatus.UNKNOWN, details };
 }
 
