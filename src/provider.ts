@@ -25,7 +25,13 @@ export async function startProvider(flags: ProviderFlags, logger: Logger): Promi
     observer: metrics,
   });
   const endpoint = parseEndpoint(flags.endpoint);
-  const server = new ProviderServer({ endpoint, mounter, logger, onRpc: metrics.grpcRequest });
+  const server = new ProviderServer({
+    endpoint,
+    mounter,
+    logger,
+    onRpc: metrics.grpcRequest,
+    unixListener: flags.unixListener,
+  });
   await server.listen();
   logger.info("provider listening", { endpoint: flags.endpoint });
   const http = await Promise.all([
@@ -35,6 +41,7 @@ export async function startProvider(flags: ProviderFlags, logger: Logger): Promi
       path: flags.healthzPath,
       timeoutMs: flags.healthzTimeoutMs,
       endpoint,
+      unixListener: flags.unixListener,
       logger,
     }),
   ].map((started) => optional(started, logger)));

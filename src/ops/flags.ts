@@ -2,6 +2,12 @@ import { CLOUD_NAMES, isCloudName } from "../config/clouds.ts";
 import { parseGoBool } from "../config/go_bool.ts";
 import { suggestName } from "../config/suggest.ts";
 import { DEFAULT_ENDPOINT, InvalidEndpointError, parseEndpoint } from "../server/endpoint.ts";
+import {
+  defaultUnixListener,
+  isUnixListenerKind,
+  UNIX_LISTENER_KINDS,
+  type UnixListenerKind,
+} from "../server/unix_listener.ts";
 
 /** Thrown for an unknown flag or a value a flag cannot take; the CLI prints it and exits 2. */
 export class FlagError extends Error {
@@ -25,6 +31,8 @@ export interface ProviderFlags {
   readonly nmiAddress: string;
   readonly objectConcurrency: number;
   readonly shutdownGraceMs: number;
+  /** How a `unix://` endpoint is listened on. */
+  readonly unixListener: UnixListenerKind;
   /** Flags accepted for compatibility that do nothing here, to log once at start. */
   readonly ignored: readonly string[];
 }
@@ -76,6 +84,12 @@ export const FLAGS: Readonly<Record<string, FlagSpec>> = {
     help: "aad-pod-identity NMI host:port (usePodIdentity)",
   },
   "object-concurrency": { kind: "int", default: "8", help: "objects of one mount fetched at once" },
+  "unix-listener": {
+    kind: "string",
+    default: defaultUnixListener(),
+    help:
+      "listener of a unix:// endpoint: native (node:net) or ffi (AF_UNIX via the system socket library, needs --allow-ffi); native on Linux, ffi on Windows",
+  },
   "shutdown-grace-period": {
     kind: "duration",
     default: "25s",
@@ -173,6 +187,7 @@ export function parseFlags(args: readonly string[]): ProviderFlags {
     nmiAddress: hostPort("nmi-address", read("nmi-address")),
     objectConcurrency: integer("object-concurrency", read("object-concurrency"), 1, 256),
     shutdownGraceMs: duration("shutdown-grace-period", read("shutdown-grace-period")),
+    unixListener: unixListener(read("unix-listener")),
     ignored: COMPATIBILITY_ONLY.filter((name) => values.has(name)),
   };
 }
@@ -313,4 +328,15 @@ function metricsBackend(value: string): string {
     throw new FlagError(`unsupported metrics backend ${value} (only prometheus is supported)`);
   }
   return "prometheus";
+}
+
+function unixListener(value: string): UnixListenerKind {
+  if (!isUnixListenerKind(value)) {
+    throw new FlagError(
+      `invalid value ${JSON.stringify(value)} for flag --unix-listener: use ${
+        UNIX_LISTENER_KINDS.join(" or ")
+      }`,
+    );
+  }
+  return value;
 }

@@ -5,7 +5,9 @@
  */
 import * as grpc from "@grpc/grpc-js";
 import { type Endpoint, grpcTarget } from "../server/endpoint.ts";
+import { healthCheckOverAfUnix } from "../server/afunix/health_check.ts";
 import { HealthClient } from "../server/proto.ts";
+import type { UnixListenerKind } from "../server/unix_listener.ts";
 import { goCodeName } from "./grpc_code_names.ts";
 import type { Logger } from "./logger.ts";
 import { type HttpEndpoint, serveHttp } from "./http_endpoint.ts";
@@ -19,6 +21,8 @@ export interface HealthServerOptions {
   readonly timeoutMs: number;
   /** The provider's gRPC endpoint, dialed on every check. */
   readonly endpoint: Endpoint;
+  /** How the endpoint is listened on; an `ffi` socket is dialed through FFI too. */
+  readonly unixListener?: UnixListenerKind;
   readonly logger: Logger;
   readonly hostname?: string;
 }
@@ -32,7 +36,12 @@ export class HealthCheckError extends Error {
  * Calls Health/Check on the endpoint over a fresh connection (as the Go provider does, so a
  * wedged listener is noticed) and resolves when it answers SERVING.
  */
-export function checkHealth(endpoint: Endpoint, timeoutMs: number): Promise<void> {
+export function checkHealth(
+  endpoint: Endpoint,
+  timeoutMs: number,
+  unixListener: UnixListenerKind = "native",
+): Promise<void> {
+  if (endpoint.kind === "unix" && unixListener === "ffi") return checkOverAfUnix(endpoint.path, timeoutMs);
   const client = new HealthClient(grpcTarget(endpoint), grpc.credentials.createInsecure(), {
     "grpc.default_authority": "localhost",
   });
@@ -62,7 +71,7 @@ export function serveHealth(options: HealthServerOptions): Promise<HttpEndpoint>
       [options.path]: async () => {
         options.logger.debug(5, "started health check");
         try {
-          await checkHealth(options.endpoint, options.timeoutMs);
+          await checkHealth(options.endpoint, options.timeoutMs, options.unixListener);
         } catch (error) {
           const text = (error as Error).message;
           options.logger.debug(5, "health check failed", { error: text });
@@ -73,6 +82,15 @@ export function serveHealth(options: HealthServerOptions): Promise<HttpEndpoint>
       },
     },
   });
+}
+
+/** The same check where `node:net` cannot dial the socket (Windows): see health_check.ts. */
+async function checkOverAfUnix(path: string, timeoutMs: number): Promise<void> {
+  const answer = await healthCheckOverAfUnix(path, timeoutMs);
+  if (answer.code !== 0) {
+    throw new HealthCheckError(`rpc error: code = ${goCodeName(answer.code)} desc = ${answer.details}`);
+  }
+  if (!SERVING.has(answer.status)) throw new HealthCheckError("expected health check response serving");
 }
 
 /** SERVING as the enum decodes (a number; the name if the loader maps enums to strings). */

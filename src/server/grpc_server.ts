@@ -7,9 +7,14 @@ import { Endpoint, grpcTarget } from "./endpoint.ts";
 import { healthService, providerService } from "./proto.ts";
 import { mountStatus } from "./status.ts";
 import { bindPrivateSocket, removeStaleSocket } from "./socket.ts";
+import type { UnixAcceptor } from "./afunix/acceptor.ts";
+import { serveWithFfiListener } from "./afunix/grpc_listener.ts";
+import type { UnixListenerKind } from "./unix_listener.ts";
 
 /** The API version of the driver contract this provider implements. */
 export const API_VERSION = "v1alpha1";
+/** How long shutdown waits for the FFI listener's sockets to be released after the grace period. */
+const SOCKET_RELEASE_MS = 2000;
 
 /** Observes every finished RPC (metrics and logs). */
 export type RpcObserver = (
@@ -22,6 +27,8 @@ export interface ProviderServerOptions {
   readonly mounter: Mounter;
   readonly logger: Logger;
   readonly onRpc?: RpcObserver;
+  /** How a Unix socket is listened on (`--unix-listener`); `native` by default. */
+  readonly unixListener?: UnixListenerKind;
 }
 
 interface MountRequestMessage {
@@ -38,6 +45,7 @@ interface MountRequestMessage {
 export class ProviderServer {
   readonly #server = new grpc.Server();
   readonly #inFlight = new Set<Promise<unknown>>();
+  #acceptor?: UnixAcceptor;
 
   constructor(private readonly options: ProviderServerOptions) {
     this.#server.addService(providerService, {
@@ -68,6 +76,10 @@ export class ProviderServer {
     const { endpoint } = this.options;
     if (endpoint.kind === "tcp") return void await this.#bind(grpcTarget(endpoint));
     await removeStaleSocket(endpoint.path);
+    if (this.options.unixListener === "ffi") {
+      this.#acceptor = await serveWithFfiListener(this.#server, endpoint.path, this.options.logger);
+      return;
+    }
     await bindPrivateSocket(endpoint.path, (path) => this.#bind(grpcTarget({ kind: "unix", path })));
   }
 
@@ -86,6 +98,7 @@ export class ProviderServer {
    * connection and removes the socket file.
    */
   async shutdown(graceMs: number): Promise<void> {
+    await this.#acceptor?.stopAccepting();
     const drained = new Promise<void>((resolve) => this.#server.tryShutdown(() => resolve()));
     const timer = new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), graceMs));
     const outcome = await Promise.race([drained.then(() => "drained" as const), timer]);
@@ -95,6 +108,7 @@ export class ProviderServer {
       });
       this.#server.forceShutdown();
     }
+    await this.#acceptor?.close(SOCKET_RELEASE_MS);
     const { endpoint } = this.options;
     if (endpoint.kind === "unix") await Deno.remove(endpoint.path).catch(() => {});
   }
