@@ -14,6 +14,7 @@ import { readManifest, type SecretProviderClassDocument } from "./manifest.ts";
 import { readNodePublishSecret } from "./node_publish_secret.ts";
 import { tokensFromJwt } from "./service_account_tokens.ts";
 import { providerFlagHelp, takeProviderFlags, UsageError } from "./usage.ts";
+import { userPath } from "./user_paths.ts";
 import { usageFailure } from "./validate.ts";
 
 /** Provider flags that shape a mount, accepted by `mount` with the provider's meaning. */
@@ -86,7 +87,7 @@ export async function runMount(args: readonly string[]): Promise<number> {
   try {
     tokens = command.tokenFile === undefined
       ? undefined
-      : tokensFromJwt(await Deno.readTextFile(command.tokenFile), now);
+      : tokensFromJwt(await Deno.readTextFile(userPath(command.tokenFile)), now);
   } catch (error) {
     return usageFailure(
       error instanceof UsageError ? error : new UsageError(readFailure(command.tokenFile!, error)),
@@ -130,7 +131,7 @@ export async function runMount(args: readonly string[]): Promise<number> {
   let written;
   if (command.out !== undefined) {
     try {
-      written = await writeAtomically(command.out, result.files as Payload[], now);
+      written = await writeAtomically(userPath(command.out), result.files as Payload[], now);
     } catch (error) {
       console.error(`error: cannot write ${command.out}: ${(error as Error).message}`);
       return 1;
@@ -213,7 +214,9 @@ function chooseClass(file: string, text: string, name: string | undefined): Secr
 
 async function readText(file: string): Promise<string> {
   try {
-    return file === "-" ? await new Response(Deno.stdin.readable).text() : await Deno.readTextFile(file);
+    return file === "-"
+      ? await new Response(Deno.stdin.readable).text()
+      : await Deno.readTextFile(userPath(file));
   } catch (error) {
     throw new UsageError(readFailure(file, error));
   }

@@ -10,6 +10,7 @@ import {
   type ValidationReport,
 } from "./report.ts";
 import { providerFlagHelp, takeProviderFlags, UsageError } from "./usage.ts";
+import { userPath } from "./user_paths.ts";
 import { mountOptions } from "../provider.ts";
 
 /** Provider flags that change what `validate` finds. */
@@ -101,7 +102,7 @@ async function readInput(file: string): Promise<ManifestInput> {
   try {
     const text = file === "-"
       ? await new Response(Deno.stdin.readable).text()
-      : await Deno.readTextFile(file);
+      : await Deno.readTextFile(userPath(file));
     return { file, text };
   } catch (error) {
     const name = (error as Error).name;
