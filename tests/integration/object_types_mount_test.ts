@@ -289,6 +289,16 @@ async function checkCertificates(world: World, client: ProviderClientHandle): Pr
     assert.equal(blocks(mounted).length, 1, "the leaf only");
     assert.match(await run(["x509", "-noout", "-subject"], mounted), /subject=CN ?= ?/);
   }
+  // A certificate's key (same name and version) is its public key.
+  const keys = await mount(client, names.map((name) => ({ objectName: name, objectType: "key" })));
+  for (const [i, name] of names.entries()) {
+    const fixture = only(world.material, name);
+    assert.deepEqual(keys.object_version[i], { id: `key/${name}`, version: fixture.version });
+    assert.equal(
+      text(keys.files[i].contents),
+      await run(["x509", "-in", fixture.leafPath, "-noout", "-pubkey"]),
+    );
+  }
 }
 
 async function checkPkcs12AsPem(world: World, client: ProviderClientHandle): Promise<void> {
