@@ -7,9 +7,11 @@ import { Buffer } from "node:buffer";
 import { ClientSecretCredential, ManagedIdentityCredential } from "@azure/identity";
 import { cloudFromEnvironmentFile, wellKnownCloud } from "../../src/config/clouds.ts";
 import { authorityOptions } from "../../src/identity/authority.ts";
+import { pooledConnectionsPolicy } from "../../src/net/connection_pool.ts";
 import { NmiCredential } from "../../src/identity/pod_identity.ts";
 import { FederatedTokenCredential } from "../../src/identity/workload_identity.ts";
 import { inspectMount } from "../../src/mount/plan.ts";
+import { FlagError, parseFlags } from "../../src/ops/flags.ts";
 import { mountRequest } from "../harness/spc.ts";
 
 const WI_CLIENT = "44444444-4444-4444-4444-444444444444";
@@ -270,6 +272,7 @@ Deno.test("authority: well-known clouds use instance discovery, a cloud file doe
   assert.deepEqual(authorityOptions(wellKnownCloud("azureusgovernment")), {
     authorityHost: "https://login.microsoftonline.us",
     disableInstanceDiscovery: false,
+    additionalPolicies: [pooledConnectionsPolicy],
   });
   const stack = inspect({ cloudName: "AzureStackCloud", cloudEnvFileName: "/tmp/stack.json" }, {
     secrets: SP,
@@ -278,6 +281,7 @@ Deno.test("authority: well-known clouds use instance discovery, a cloud file doe
   assert.deepEqual(authorityOptions(stack.plan!.config.cloud), {
     authorityHost: "https://login.hub.test",
     disableInstanceDiscovery: true,
+    additionalPolicies: [pooledConnectionsPolicy],
   });
 });
 
@@ -325,4 +329,22 @@ Deno.test("a cloud file must hold https endpoints and a DNS suffix", () => {
     cloudFromEnvironmentFile("/tmp/c.json", file({ keyVaultDNSSuffix: ".vault.hub.test" })).keyVaultDnsSuffix,
     "vault.hub.test",
   );
+});
+
+Deno.test("--nmi-address takes host:port, default localhost:2579", () => {
+  assert.equal(parseFlags([]).nmiAddress, "localhost:2579");
+  for (const address of ["127.0.0.1:2579", "nmi.kube-system:80", "[::1]:2579"]) {
+    assert.equal(parseFlags([`--nmi-address=${address}`]).nmiAddress, address);
+  }
+  for (const address of ["localhost", "http://localhost:2579", "localhost:99999", ":2579"]) {
+    assert.throws(
+      () => parseFlags([`--nmi-address=${address}`]),
+      (error: Error) =>
+        error instanceof FlagError &&
+        error.message ===
+          `invalid value ${
+            JSON.stringify(address)
+          } for flag --nmi-address: want host:port, e.g. localhost:2579`,
+    );
+  }
 });
