@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import type { MountInput } from "../harness/spc.ts";
 import { text } from "../harness/bytes.ts";
 import { providerClient } from "../harness/grpc_client.ts";
-import { HUBS, MODES, request, stackCloudFile, startIdentityWorld, TENANT } from "./identity_fixtures.ts";
+import { HUBS, type IdentityWorld, MODES, request, startIdentityWorld, TENANT } from "./identity_fixtures.ts";
 
 /** A cloud: its parameters, the vault it holds, its value, and where its tokens come from. */
 interface CloudCase {
@@ -21,9 +21,9 @@ interface CloudCase {
   readonly loginHost: string;
 }
 
-async function cloudCases(): Promise<CloudCase[]> {
-  const hub1 = await stackCloudFile(HUBS.hub1);
-  const hub2 = await stackCloudFile(HUBS.hub2);
+async function cloudCases(world: IdentityWorld): Promise<CloudCase[]> {
+  const hub1 = await world.cloudFile(HUBS.hub1);
+  const hub2 = await world.cloudFile(HUBS.hub2);
   return [
     {
       name: "AzurePublicCloud",
@@ -87,7 +87,7 @@ Deno.test("every cloud mounts end to end with every identity mode", async (t) =>
   const world = await startIdentityWorld();
   const client = providerClient(world.provider.socketPath);
   const { emulator } = world;
-  const clouds = await cloudCases();
+  const clouds = await cloudCases(world);
   try {
     for (const cloud of clouds) {
       await t.step(cloud.name, async () => {
@@ -151,7 +151,7 @@ Deno.test("concurrent mounts with different AzureStack cloud files never see eac
   const world = await startIdentityWorld();
   const client = providerClient(world.provider.socketPath);
   const { emulator } = world;
-  const [hub1, hub2] = [await stackCloudFile(HUBS.hub1), await stackCloudFile(HUBS.hub2)];
+  const [hub1, hub2] = [await world.cloudFile(HUBS.hub1), await world.cloudFile(HUBS.hub2)];
   const mount = (file: string, mode: MountInput) =>
     client.mount(request(mode, {
       vault: "stack-vault",

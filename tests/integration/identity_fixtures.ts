@@ -94,6 +94,8 @@ export interface IdentityWorld {
   readonly provider: ProviderProcess;
   /** Starts one more provider on the same emulator, e.g. with other flags. */
   another(args?: string[]): Promise<ProviderProcess>;
+  /** Writes an AzureStack environment file for `hub`, removed on close. */
+  cloudFile(hub: { loginHost: string; vaultDnsSuffix: string }): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -101,6 +103,7 @@ export interface IdentityWorld {
 export async function startIdentityWorld(args: string[] = []): Promise<IdentityWorld> {
   const emulator = await startEmulator({ seed: SEED });
   const extra: ProviderProcess[] = [];
+  const files: string[] = [];
   const start = (more: string[]) =>
     startProviderProcess({ env: emulator.env(), args: [`--nmi-address=${emulator.nmiAddress}`, ...more] });
   const provider = await start(args);
@@ -112,9 +115,15 @@ export async function startIdentityWorld(args: string[] = []): Promise<IdentityW
       extra.push(process);
       return process;
     },
+    async cloudFile(hub) {
+      const path = await stackCloudFile(hub);
+      files.push(path);
+      return path;
+    },
     async close() {
       await Promise.all([provider, ...extra].map((p) => p.stop()));
       await emulator.close();
+      for (const path of files) await Deno.remove(path.replace(/\/[^/]+$/, ""), { recursive: true });
     },
   };
 }
