@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { type Emulator, startEmulator } from "../emulator/emulator.ts";
+import { driverMountRequest } from "../../src/cli/driver_request.ts";
+import { classInputs } from "../../src/cli/lint.ts";
+import { readManifest } from "../../src/cli/manifest.ts";
+import { readNodePublishSecret } from "../../src/cli/node_publish_secret.ts";
+import { providerClient } from "../harness/grpc_client.ts";
+import { startProviderProcess } from "../harness/provider_process.ts";
 import { runCli, runTask, taskPermissions } from "./run_cli.ts";
 
 /** Writing --out needs symlinks, which Deno allows only with the mount task's unscoped grants. */
@@ -403,6 +409,58 @@ Deno.test("mount: one Mount as the driver makes it, against the emulated Key Vau
       assert.equal(emulator.requests().length, 0);
       await assert.rejects(() => Deno.lstat(`${dir}/scoped-out`), Deno.errors.NotFound);
     });
+
+    await t.step(
+      "the provider behind its socket: same files for the same request, same warnings",
+      async () => {
+        const provider = await startProviderProcess({ env, args: ["--log-format-json"] });
+        const client = providerClient(provider.socketPath);
+        try {
+          const request = (file: string) => {
+            const spc = readManifest(Deno.readTextFileSync(file)).classes[0];
+            return driverMountRequest({
+              secretProviderClass: spc.name,
+              parameters: classInputs(spc).parameters!,
+              pod: {
+                name: "nginx",
+                namespace: "default",
+                uid: crypto.randomUUID(),
+                serviceAccountName: "default",
+              },
+              secrets: readNodePublishSecret(Deno.readTextFileSync(secret)),
+              permission: 0o644,
+            });
+          };
+          const response = await client.mount(request(spc));
+          const cli: MountSummary = JSON.parse(
+            (await runCli(["mount", "--spc", spc, "--pod", "nginx", "--secret-file", secret, "--json"], {
+              env,
+            })).stdout,
+          );
+          assert.deepEqual(
+            response.files.map((file) => [file.path, `0${file.mode.toString(8)}`, file.contents.length]),
+            cli.files.map((file) => [file.path, file.mode, file.size]),
+          );
+          assert.deepEqual(response.object_version, cli.objectVersions);
+          assert.deepEqual([...response.files[2].contents], [0, 1, 2, 253, 254, 255]);
+
+          const warned = `${dir}/warned.yaml`;
+          await client.mount(request(warned));
+          const validate = await runCli(["validate", "--json", warned]);
+          const reported = (JSON.parse(validate.stdout).problems as { where: string; message: string }[])
+            .map((problem) => [problem.where.replace(/^spec\.parameters\./, ""), problem.message]);
+          const logged = provider.output().split("\n").filter((line) => line.startsWith("{"))
+            .map((line) => JSON.parse(line))
+            .filter((line) => line.level === "warning")
+            .map((line) => [line.where, line.msg]);
+          assert.equal(reported.length, 5);
+          assert.deepEqual([...logged].sort(), [...reported].sort());
+        } finally {
+          client.close();
+          await provider.stop();
+        }
+      },
+    );
 
     await t.step("a class for another provider is refused before any call", async () => {
       await Deno.writeTextFile(
