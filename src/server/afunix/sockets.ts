@@ -4,10 +4,15 @@
  *
  * accept, recv and send block, so they are `nonblocking: true` symbols: each call runs on a
  * thread of Deno's blocking pool and returns a promise. That pool is small (32 threads, shared
- * with file-system calls), which is why the acceptor bounds its connections. The calls that
- * return at once (socket, bind, listen, connect, shutdown, close) run on the main thread, where
- * the thread-local error number can be read right after them; a worker thread's error number
- * cannot be read from JavaScript, so failures of accept, recv and send carry none.
+ * with file-system calls), which is why the acceptor bounds its connections. Non-blocking
+ * sockets polled from the main thread would free those threads but add latency or idle
+ * wake-ups, and `poll`/`WSAPoll` differ in layout and flag values: a bigger per-OS table that
+ * CI cannot check.
+ *
+ * The calls that return at once (socket, bind, listen, connect, shutdown, close) run on the
+ * main thread, where the thread-local error number can be read right after them; a worker
+ * thread's error number cannot be read from JavaScript, so failures of accept, recv and send
+ * carry none.
  */
 import { type SocketPlatform, socketPlatform } from "./platform.ts";
 
