@@ -3,7 +3,7 @@
  * provider API on a Unix socket until SIGTERM or SIGINT. `validate` and `mount` as the first
  * argument run the one-shot commands of src/cli/ instead.
  */
-import { runCommand } from "./src/cli/commands.ts";
+import { COMMANDS_HELP, runCommand } from "./src/cli/commands.ts";
 import { FlagError, parseFlags, usage } from "./src/ops/flags.ts";
 import { createLogger } from "./src/ops/logger.ts";
 import { startProvider } from "./src/provider.ts";
@@ -11,7 +11,7 @@ import { PROVIDER_NAME, PROVIDER_VERSION } from "./src/version.ts";
 
 async function main(args: string[]): Promise<number> {
   if (args.includes("--help") || args.includes("-h") || args.includes("-help")) {
-    console.log(usage());
+    console.log(`${usage()}\n\n${COMMANDS_HELP}`);
     return 0;
   }
   let flags;

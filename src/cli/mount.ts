@@ -13,9 +13,8 @@ import { classInputs } from "./lint.ts";
 import { readManifest, type SecretProviderClassDocument } from "./manifest.ts";
 import { readNodePublishSecret } from "./node_publish_secret.ts";
 import { tokensFromJwt } from "./service_account_tokens.ts";
-import { providerFlagHelp, takeProviderFlags, UsageError } from "./usage.ts";
+import { providerFlagHelp, takeProviderFlags, UsageError, usageFailure } from "./usage.ts";
 import { userPath } from "./user_paths.ts";
-import { usageFailure } from "./validate.ts";
 
 /** Provider flags that shape a mount, accepted by `mount` with the provider's meaning. */
 const PROVIDER_FLAGS = [

@@ -46,3 +46,11 @@ export function providerFlagHelp(names: readonly string[]): string[] {
     return `  --${name}${value}  ${spec.help} (default ${JSON.stringify(spec.default)})`;
   });
 }
+
+/** Prints a usage error the way every command does, and returns exit code 2. */
+export function usageFailure(error: unknown): number {
+  if (!(error instanceof UsageError) && !(error instanceof TypeError && "code" in error)) throw error;
+  const message = (error as Error).message.replace(/\. To specify a positional argument.*$/s, "");
+  console.error(`error: ${message} (see --help)`);
+  return 2;
+}

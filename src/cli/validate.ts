@@ -9,7 +9,7 @@ import {
   type ReportedProblem,
   type ValidationReport,
 } from "./report.ts";
-import { providerFlagHelp, takeProviderFlags, UsageError } from "./usage.ts";
+import { providerFlagHelp, takeProviderFlags, UsageError, usageFailure } from "./usage.ts";
 import { userPath } from "./user_paths.ts";
 import { mountOptions } from "../provider.ts";
 
@@ -114,14 +114,6 @@ async function readInput(file: string): Promise<ManifestInput> {
       readError: `${name === "NotCapable" ? "not allowed to read it" : (error as Error).message}${hint}`,
     };
   }
-}
-
-/** Prints a usage error the way every command does, and returns exit code 2. */
-export function usageFailure(error: unknown): number {
-  if (!(error instanceof UsageError) && !(error instanceof TypeError && "code" in error)) throw error;
-  const message = (error as Error).message.replace(/\. To specify a positional argument.*$/s, "");
-  console.error(`error: ${message} (see --help)`);
-  return 2;
 }
 
 async function writeAll(writer: { write(data: Uint8Array): Promise<number> }, text: string): Promise<void> {
