@@ -137,6 +137,7 @@ export interface LocatedDocument {
  * A document that does not parse is returned with its error; the others still are.
  */
 export function parseManifestDocuments(text: string): LocatedDocument[] {
+  if (nestingDepth(text) > MAX_YAML_DEPTH) return [tooDeep()];
   const lines = new LineCounter();
   const documents = parseAllDocuments(text, { ...LIMITS, version: "1.1", lineCounter: lines });
   const list = Array.isArray(documents) ? documents : [documents];
@@ -145,11 +146,23 @@ export function parseManifestDocuments(text: string): LocatedDocument[] {
 
 /** Like {@link parseYamlStrings} (failsafe schema: every scalar a string), keeping positions. */
 export function parseLocatedStrings(text: string): LocatedDocument {
+  if (nestingDepth(text) > MAX_YAML_DEPTH) return tooDeep();
   const lines = new LineCounter();
   const documents = parseAllDocuments(text, { ...LIMITS, schema: "failsafe", lineCounter: lines });
   const list = Array.isArray(documents) ? documents : [documents];
   if (list.length === 0) return locate(undefined, lines);
   return locate(list[0], lines);
+}
+
+/** A document refused before parsing, for the same reason {@link parseYamlStrings} refuses it. */
+function tooDeep(): LocatedDocument {
+  return {
+    value: undefined,
+    error: `collections nest more than ${MAX_YAML_DEPTH} levels deep`,
+    line: 1,
+    lineOf: () => undefined,
+    textLineOf: () => undefined,
+  };
 }
 
 function locate(document: Document.Parsed | undefined, lines: LineCounter): LocatedDocument {
