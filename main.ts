@@ -34,7 +34,16 @@ async function main(args: string[]): Promise<number> {
   }
   const logger = createLogger({ json: flags.logFormatJson, verbosity: flags.verbosity });
   for (const name of flags.ignored) logger.warn(`flag --${name} has no effect and is ignored`);
-  const provider = await startProvider(flags, logger);
+  let provider;
+  try {
+    provider = await startProvider(flags, logger);
+  } catch (error) {
+    // A provider that cannot listen must say why in one line and exit, so kubelet restarts it.
+    logger.error("cannot start the provider", {
+      error: error instanceof Error ? error.message : String(error),
+    });
+    return 1;
+  }
   const stopped = Promise.withResolvers<void>();
   let stopping = false;
   const onSignal = (signal: Deno.Signal) => () => {
