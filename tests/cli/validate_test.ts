@@ -101,11 +101,12 @@ Deno.test("validate: reads stdin with -, without any read permission", async () 
 });
 
 Deno.test("validate: with the binary's permissions, a file outside /tmp and /provider points at stdin", async () => {
-  const result = await runCli(["validate", `${CORPUS}docs-basic-secret.yaml`]);
+  // Permission is checked before existence: the file need not exist.
+  const result = await runCli(["validate", "/var/lib/manifests/spc.yaml"]);
   assert.equal(result.code, 1);
   assert.match(
     result.stdout,
-    /docs-basic-secret\.yaml: error: file: cannot read .*: not allowed to read it \(this binary may read only some folders; pipe the file instead: validate - < file\)/,
+    /spc\.yaml: error: file: cannot read .*: not allowed to read it \(this binary may read only some folders; pipe the file instead: validate - < file\)/,
   );
 });
 
