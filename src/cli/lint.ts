@@ -110,7 +110,7 @@ export function lintSecretProviderClass(
     ? undefined
     : { paths: files, certAndKeyFiles: options.mount.writeCertAndKeyInSeparateFiles };
   for (const { path, diagnostic } of checkSecretObjects(inputs.secretObjects, outputs)) {
-    problems.push({ ...diagnostic, line: spc.lineOf(path) ?? spc.lineOf(path.slice(0, -1)) });
+    problems.push({ ...diagnostic, line: spc.lineOf(path) });
   }
   return done({ identity: inspection.identity?.description, files, notes, problems });
 }
