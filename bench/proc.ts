@@ -120,3 +120,18 @@ export async function waitForSocket(
   }
   throw new Error(gone ? `the provider exited before ${path} accepted a connection` : `timed out on ${path}`);
 }
+
+/** CPU time (user + system) the process tree has used so far, in milliseconds. */
+export function treeCpuMs(pid: number): number {
+  let ticks = 0;
+  for (const member of processTree(pid)) {
+    try {
+      // Fields after the command name (which may hold spaces) start at ")".
+      const fields = Deno.readTextFileSync(`/proc/${member}/stat`).split(")").pop()!.trim().split(/\s+/);
+      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15)
+    } catch {
+      // exited
+    }
+  }
+  return ticks * 10; // USER_HZ is 100 on Linux
+}

@@ -13,6 +13,7 @@ import {
   parseAllDocuments,
   parseDocument,
 } from "yaml";
+import { BoundedMap } from "../cache/bounded_map.ts";
 
 /** A YAML document that did not parse; the message is the parser's, positions included. */
 export class YamlError extends Error {
@@ -28,12 +29,43 @@ const LIMITS = { maxAliasCount: 100, uniqueKeys: true, prettyErrors: false } as 
 export const MAX_YAML_DEPTH = 64;
 
 /**
+ * Documents parsed lately, by their text. A node mounts the same few SecretProviderClasses
+ * over and over (every pod of a workload, and again at every rotation), and parsing is most of
+ * a warm mount's CPU: about half a millisecond per object document. Bounded in entries and in
+ * the size of what it keeps; the texts hold object names and options, never a secret value.
+ */
+const recent = new BoundedMap<string, { value: unknown } | { error: string }>(256);
+const LONGEST_REMEMBERED = 16 * 1024;
+
+/**
  * Parses one YAML document with every scalar kept as the string it was written as (YAML's
  * failsafe schema), the way Go decodes the provider's string fields: `0644` stays "0644".
  * Duplicate keys are found here in linear time (the library compares every pair of keys), and
- * the library's warnings are not printed.
+ * the library's warnings are not printed. Each call returns its own copy of the value.
  */
 export function parseYamlStrings(text: string): unknown {
+  if (text.length > LONGEST_REMEMBERED) return parseStrings(text);
+  const parsed = recent.getOrCreate(text, () => {
+    try {
+      return { value: parseStrings(text) };
+    } catch (error) {
+      return { error: (error as Error).message };
+    }
+  });
+  if ("error" in parsed) throw new YamlError(parsed.error);
+  return copyOf(parsed.value);
+}
+
+/** A deep copy of what the failsafe schema yields: strings, null, arrays and plain objects. */
+function copyOf(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(copyOf);
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, copyOf(item)]));
+  }
+  return value;
+}
+
+function parseStrings(text: string): unknown {
   if (nestingDepth(text) > MAX_YAML_DEPTH) {
     throw new YamlError(`collections nest more than ${MAX_YAML_DEPTH} levels deep`);
   }

@@ -1,9 +1,12 @@
 import type { CloudEnvironment } from "../config/clouds.ts";
+import { type AdditionalPolicy, pooledConnectionsPolicy } from "../net/connection_pool.ts";
 
 /** The options that point an @azure/identity credential at one cloud's Entra ID. */
 export interface AuthorityOptions {
   readonly authorityHost: string;
   readonly disableInstanceDiscovery: boolean;
+  /** Token requests share the process's connection pool with the Key Vault clients. */
+  readonly additionalPolicies: AdditionalPolicy[];
 }
 
 /**
@@ -15,5 +18,6 @@ export function authorityOptions(cloud: CloudEnvironment): AuthorityOptions {
   return {
     authorityHost: cloud.activeDirectoryEndpoint,
     disableInstanceDiscovery: !cloud.instanceDiscovery,
+    additionalPolicies: [pooledConnectionsPolicy],
   };
 }

@@ -102,18 +102,20 @@ async function createClient(
   vaultUrl: string,
   credential: ReturnType<CredentialCache["credentialFor"]>,
 ): Promise<AnyClient> {
+  const { pooledConnectionsPolicy } = await import("../net/connection_pool.ts");
+  const options = { ...CLIENT_OPTIONS, additionalPolicies: [pooledConnectionsPolicy] };
   switch (kind) {
     case "secrets": {
       const { SecretClient } = await import("@azure/keyvault-secrets");
-      return new SecretClient(vaultUrl, credential, CLIENT_OPTIONS);
+      return new SecretClient(vaultUrl, credential, options);
     }
     case "keys": {
       const { KeyClient } = await import("@azure/keyvault-keys");
-      return new KeyClient(vaultUrl, credential, CLIENT_OPTIONS);
+      return new KeyClient(vaultUrl, credential, options);
     }
     case "certificates": {
       const { CertificateClient } = await import("@azure/keyvault-certificates");
-      return new CertificateClient(vaultUrl, credential, CLIENT_OPTIONS);
+      return new CertificateClient(vaultUrl, credential, options);
     }
   }
 }
