@@ -8,6 +8,7 @@ import {
   OutputFile,
   VersionProperties,
 } from "./object_type.ts";
+import { collectVersions } from "./versions.ts";
 import { encodePem } from "./pem.ts";
 import { secretOnlyFieldsProblem } from "./secret_only_fields.ts";
 
@@ -41,19 +42,10 @@ export const certificateType: ObjectType<Uint8Array> = {
 
   async listVersions(vault: VaultAccess, name: string, signal: AbortSignal): Promise<VersionProperties[]> {
     const client = await vault.certificates();
-    return await vault.request("certificates", async () => {
-      const versions: VersionProperties[] = [];
-      const pages = client.listPropertiesOfCertificateVersions(name, { abortSignal: signal });
-      for await (const properties of pages) {
-        if (!properties.version) continue;
-        versions.push({
-          version: properties.version,
-          enabled: properties.enabled !== false,
-          createdOn: properties.createdOn,
-        });
-      }
-      return versions;
-    });
+    return await vault.request(
+      "certificates",
+      () => collectVersions(client.listPropertiesOfCertificateVersions(name, { abortSignal: signal })),
+    );
   },
 
   toFiles(_spec: ObjectSpec, cer: Uint8Array, _context: FormatContext): OutputFile[] {

@@ -8,6 +8,7 @@ import {
   OutputFile,
   VersionProperties,
 } from "./object_type.ts";
+import { collectVersions } from "./versions.ts";
 import { PublicJwk, publicKeyPem } from "./public_key.ts";
 import { secretOnlyFieldsProblem } from "./secret_only_fields.ts";
 
@@ -40,18 +41,10 @@ export const keyType: ObjectType<PublicJwk> = {
 
   async listVersions(vault: VaultAccess, name: string, signal: AbortSignal): Promise<VersionProperties[]> {
     const client = await vault.keys();
-    return await vault.request("keys", async () => {
-      const versions: VersionProperties[] = [];
-      for await (const properties of client.listPropertiesOfKeyVersions(name, { abortSignal: signal })) {
-        if (!properties.version) continue;
-        versions.push({
-          version: properties.version,
-          enabled: properties.enabled !== false,
-          createdOn: properties.createdOn,
-        });
-      }
-      return versions;
-    });
+    return await vault.request(
+      "keys",
+      () => collectVersions(client.listPropertiesOfKeyVersions(name, { abortSignal: signal })),
+    );
   },
 
   toFiles(_spec: ObjectSpec, jwk: PublicJwk, _context: FormatContext): OutputFile[] {

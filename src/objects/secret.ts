@@ -9,6 +9,7 @@ import {
   OutputFile,
   VersionProperties,
 } from "./object_type.ts";
+import { collectVersions } from "./versions.ts";
 
 /** A secret as the files need it. */
 export interface SecretContent {
@@ -64,18 +65,10 @@ export const secretType: ObjectType<SecretContent> = {
 
   async listVersions(vault: VaultAccess, name: string, signal: AbortSignal): Promise<VersionProperties[]> {
     const client = await vault.secrets();
-    return await vault.request("secrets", async () => {
-      const versions: VersionProperties[] = [];
-      for await (const properties of client.listPropertiesOfSecretVersions(name, { abortSignal: signal })) {
-        if (!properties.version) continue;
-        versions.push({
-          version: properties.version,
-          enabled: properties.enabled !== false,
-          createdOn: properties.createdOn,
-        });
-      }
-      return versions;
-    });
+    return await vault.request(
+      "secrets",
+      () => collectVersions(client.listPropertiesOfSecretVersions(name, { abortSignal: signal })),
+    );
   },
 
   toFiles(spec: ObjectSpec, content: SecretContent, context: FormatContext): OutputFile[] {
