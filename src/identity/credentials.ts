@@ -32,10 +32,30 @@ export class CredentialCache {
     const cached = this.#credentials.getOrCreate(identity.key, () => {
       created = true;
       const inner = identity.createCredential();
-      return { inner, shared: new SharedTokenCredential(inner) };
+      const shared = new SharedTokenCredential(inner);
+      const entry: CachedCredential = {
+        inner,
+        shared: {
+          getToken: (scopes, options) =>
+            shared.getToken(scopes, options).catch((error) => {
+              if (!options?.abortSignal?.aborted) this.#forget(identity.key, entry);
+              throw error;
+            }),
+        },
+      };
+      return entry;
     });
     if (!created) identity.update?.(cached.inner);
     return cached.shared;
+  }
+
+  /**
+   * Forgets a credential whose token request failed, so the next mount builds a new one: MSAL
+   * refuses every request for 60 s after Entra answered 429 or 5xx, which would fail mounts for
+   * a minute after Entra recovered (kubelet already spaces the retries of a failing mount).
+   */
+  #forget(key: string, entry: CachedCredential): void {
+    if (this.#credentials.get(key) === entry) this.#credentials.delete(key);
   }
 
   get size(): number {

@@ -75,10 +75,18 @@ export class Mounter {
       this.deps.logger.warn(warning.message, { where: warning.where, pod: podOf(plan) });
     }
     const vault = this.#vaults.access(plan.config.vaultUrl, plan.identity);
+    // All or nothing: once one object failed, the others' work (a token endpoint that is
+    // down, asked once per object in turn) only delays the answer.
+    const failed = new AbortController();
+    const objectSignal = AbortSignal.any([signal, failed.signal]);
     const outputs = await mapLimited(
       plan.objects,
       this.deps.options.objectConcurrency,
-      (object) => this.#mountObject(plan, vault, object, signal),
+      (object) =>
+        this.#mountObject(plan, vault, object, objectSignal).catch((error) => {
+          failed.abort(error);
+          throw error;
+        }),
     );
     const files = outputs.flatMap((output) => output.files);
     const conflict = conflictingPaths(files.map((file) => file.path));

@@ -1,0 +1,266 @@
+/**
+ * Faults injected at the emulator, one step each: Key Vault throttling (429 + Retry-After),
+ * 5xx bursts, connection resets and slowness past the call's deadline; the token endpoint,
+ * IMDS and NMI failing or gone. During a fault a mount either survives it (the SDK's retries)
+ * or fails whole, with a message naming the cause; once the fault clears the next mount
+ * succeeds; no request is left running. Times are read from the emulator's records.
+ */
+import assert from "node:assert/strict";
+import { status as GrpcStatus } from "@grpc/grpc-js";
+import type { Fault, RecordedRequest } from "../emulator/emulator.ts";
+import { providerClient } from "../harness/grpc_client.ts";
+import type { MountInput } from "../harness/spc.ts";
+import {
+  AS,
+  filesOf,
+  type Outcome,
+  outcome,
+  request,
+  SEEDED_SECRETS,
+  startHardeningWorld,
+  valueOf,
+} from "./world.ts";
+
+const ALPHA = { service: "keyvault" as const, pathPrefix: "/secrets/alpha" };
+const BOTH = { alpha: valueOf("vault-a", "alpha"), beta: valueOf("vault-a", "beta") };
+
+Deno.test("faults: each is survived or fails the whole mount naming its cause, and the next mount succeeds", async (t) => {
+  const world = await startHardeningWorld();
+  const { emulator } = world;
+  const client = providerClient(world.provider.socketPath);
+  const survived: string[] = [];
+  const failedCleanly: string[] = [];
+
+  /** Runs one mount of alpha and beta under `faults`, then one after they are cleared. */
+  const underFault = async (
+    identity: MountInput,
+    faults: Fault[],
+    options: { deadlineMs?: number } = {},
+  ): Promise<{ during: Outcome; requests: RecordedRequest[]; started: number }> => {
+    emulator.resetRequests();
+    emulator.setFaults(faults);
+    const started = Date.now();
+    const during = await outcome(client, request(identity, ["alpha", "beta"]), options);
+    if (during.code === GrpcStatus.OK) assert.deepEqual(filesOf(during.response), BOTH);
+    else assert.equal(during.response, undefined, "a failed mount returns no file");
+    const requests = await settled();
+    emulator.clearFaults();
+    const after = await outcome(client, request(identity, ["alpha", "beta"]));
+    assert.equal(after.code, GrpcStatus.OK, `after the fault cleared: ${after.details}`);
+    assert.deepEqual(filesOf(after.response), BOTH);
+    return { during, requests, started };
+  };
+
+  /** The requests of the fault, once none is in flight any more (a bounded wait). */
+  const settled = async (): Promise<RecordedRequest[]> => {
+    for (let i = 0; i < 40; i++) {
+      const requests = emulator.requests();
+      if (requests.every((r) => r.endedAt !== undefined)) return requests;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    return emulator.requests();
+  };
+
+  const alphaGets = (requests: RecordedRequest[]) =>
+    requests.filter((r) => r.service === "keyvault" && r.path.startsWith("/secrets/alpha"));
+  const gaps = (requests: RecordedRequest[]) =>
+    requests.slice(1).map((r, i) => r.startedAt - requests[i].startedAt);
+
+  try {
+    await t.step("warm-up: sp-1's token and client are ready", async () => {
+      const first = await outcome(client, request(AS.sp(1), ["alpha", "beta"]));
+      assert.equal(first.code, GrpcStatus.OK, first.details);
+    });
+
+    await t.step("Key Vault 429 with Retry-After: 1, twice: honoured, then served", async () => {
+      const { during, requests } = await underFault(AS.sp(1), [
+        { kind: "status", status: 429, retryAfter: 1, times: 2, ...ALPHA },
+      ]);
+      assert.equal(during.code, GrpcStatus.OK, during.details);
+      const gets = alphaGets(requests);
+      assert.deepEqual(gets.map((r) => r.status), [429, 429, 200]);
+      for (const gap of gaps(gets)) {
+        assert.ok(gap >= 950, `waited ${gap} ms, Retry-After said 1 s`);
+        assert.ok(gap < 3_000, `waited ${gap} ms: bounded by Retry-After, not longer`);
+      }
+      survived.push("429 + Retry-After");
+    });
+
+    await t.step(
+      "Key Vault 429 that never ends: 3 retries, then Unavailable naming the throttling",
+      async () => {
+        const { during, requests } = await underFault(AS.sp(1), [
+          { kind: "status", status: 429, retryAfter: 1, ...ALPHA },
+        ]);
+        assert.equal(during.code, GrpcStatus.UNAVAILABLE);
+        assert.match(
+          during.details,
+          /^failed to mount objects, error: failed to get objectType:secret, objectName:alpha, objectVersion:: Key Vault answered 429 Throttled: /,
+        );
+        assert.equal(alphaGets(requests).length, 4, "the first try and 3 retries");
+        failedCleanly.push("persistent 429");
+      },
+    );
+
+    await t.step("Key Vault 429 whose Retry-After outlasts the deadline: no retry after it", async () => {
+      const { during, requests, started } = await underFault(AS.sp(1), [
+        { kind: "status", status: 429, retryAfter: 600, ...ALPHA },
+      ], { deadlineMs: 1_500 });
+      assert.equal(during.code, GrpcStatus.DEADLINE_EXCEEDED);
+      const gets = alphaGets(requests);
+      assert.deepEqual(gets.map((r) => r.status), [429], "the SDK's wait was cancelled with the call");
+      assert.ok(requests.every((r) => r.startedAt < started + 1_500), "nothing sent after the deadline");
+      failedCleanly.push("429 past the deadline");
+    });
+
+    for (const status of [500, 503]) {
+      await t.step(`Key Vault ${status} burst (twice): retried with backoff, then served`, async () => {
+        const { during, requests } = await underFault(AS.sp(1), [{
+          kind: "status",
+          status,
+          times: 2,
+          ...ALPHA,
+        }]);
+        assert.equal(during.code, GrpcStatus.OK, during.details);
+        const gets = alphaGets(requests);
+        assert.deepEqual(gets.map((r) => r.status), [status, status, 200]);
+        assert.ok(gaps(gets).every((gap) => gap >= 400), `backoff between tries: ${gaps(gets)}`);
+        survived.push(`${status} burst`);
+      });
+    }
+
+    await t.step("Key Vault 503 that never ends: Unavailable naming the status", async () => {
+      const { during, requests } = await underFault(AS.sp(1), [
+        { kind: "status", status: 503, retryAfter: 1, ...ALPHA },
+      ]);
+      assert.equal(during.code, GrpcStatus.UNAVAILABLE);
+      assert.match(
+        during.details,
+        /objectName:alpha, objectVersion:: Key Vault answered 503 ServiceUnavailable: /,
+      );
+      assert.equal(alphaGets(requests).length, 4);
+      failedCleanly.push("persistent 503");
+    });
+
+    await t.step("a connection reset once: retried, then served", async () => {
+      const { during, requests } = await underFault(AS.sp(1), [{ kind: "reset", times: 1, ...ALPHA }]);
+      assert.equal(during.code, GrpcStatus.OK, during.details);
+      assert.deepEqual(alphaGets(requests).map((r) => r.fault ?? r.status), ["reset", 200]);
+      survived.push("connection reset");
+    });
+
+    await t.step(
+      "connections reset every time: Unavailable naming the network, a bounded number of tries",
+      async () => {
+        const { during, requests } = await underFault(AS.sp(1), [{ kind: "reset", ...ALPHA }]);
+        assert.equal(during.code, GrpcStatus.UNAVAILABLE);
+        assert.match(
+          during.details,
+          /objectName:alpha, objectVersion:: cannot reach Key Vault: socket hang up$/,
+        );
+        // The SDK's 3 retries; Deno may resend each once on a fresh connection (stale-socket retry).
+        const tries = alphaGets(requests).length;
+        assert.ok(tries >= 4 && tries <= 8, `${tries} tries`);
+        failedCleanly.push("persistent resets");
+      },
+    );
+
+    await t.step(
+      "Key Vault slower than the deadline: DeadlineExceeded, and its request is cancelled",
+      async () => {
+        const { during, requests } = await underFault(AS.sp(1), [{ kind: "latency", ms: 5_000, ...ALPHA }], {
+          deadlineMs: 1_500,
+        });
+        assert.equal(during.code, GrpcStatus.DEADLINE_EXCEEDED);
+        const gets = alphaGets(requests);
+        assert.equal(gets.length, 1, "no resend after the cancellation");
+        assert.equal(gets[0].aborted, true);
+        assert.ok(gets[0].endedAt! - gets[0].startedAt < 3_000, "cancelled at the deadline, not served late");
+        failedCleanly.push("Key Vault past the deadline");
+      },
+    );
+
+    await t.step("the token endpoint answering 500 once: MSAL retries, then the mount succeeds", async () => {
+      const { during, requests } = await underFault(AS.sp(10), [
+        { kind: "status", status: 500, service: "entra", times: 1 },
+      ]);
+      assert.equal(during.code, GrpcStatus.OK, during.details);
+      assert.deepEqual(requests.filter((r) => r.service === "entra").map((r) => r.status), [500, 200]);
+      survived.push("token endpoint 500");
+    });
+
+    await t.step(
+      "the token endpoint answering 503: Unauthenticated naming Entra's error; no 60 s lock-out after",
+      async () => {
+        const { during } = await underFault(AS.sp(11), [{ kind: "status", status: 503, service: "entra" }]);
+        assert.equal(during.code, GrpcStatus.UNAUTHENTICATED);
+        assert.match(
+          during.details,
+          /objectName:(alpha|beta), objectVersion:: failed to get a token: server_error: .*AADSTS90033/,
+        );
+        failedCleanly.push("token endpoint 503");
+      },
+    );
+
+    await t.step(
+      "the token endpoint unreachable (resets): Unauthenticated naming the network error",
+      async () => {
+        const { during, requests } = await underFault(AS.sp(12), [{ kind: "reset", service: "entra" }]);
+        assert.equal(during.code, GrpcStatus.UNAUTHENTICATED);
+        assert.match(during.details, /failed to get a token: network_error/);
+        const exchanges = requests.filter((r) => r.service === "entra").length;
+        assert.ok(
+          exchanges <= 8,
+          `one token request and its retries for the whole mount, not one per object: ${exchanges}`,
+        );
+        failedCleanly.push("token endpoint unreachable");
+      },
+    );
+
+    for (
+      const [name, identity, service, message] of [
+        [
+          "IMDS",
+          AS.vm(0),
+          "imds",
+          /failed to get a token: ManagedIdentityCredential: Authentication failed\. .*HTTP 500/,
+        ],
+        ["NMI", AS.pod(0), "nmi", /failed to get a token: nmi response failed with status code: 500/],
+      ] as const
+    ) {
+      await t.step(
+        `${name} answering 500: Unauthenticated naming ${name}; served once it recovers`,
+        async () => {
+          const { during } = await underFault(identity, [{ kind: "status", status: 500, service }]);
+          assert.equal(during.code, GrpcStatus.UNAUTHENTICATED, during.details);
+          assert.match(during.details, message);
+          failedCleanly.push(`${name} 500`);
+        },
+      );
+    }
+
+    for (
+      const [name, identity, service] of [["IMDS", AS.vm(1), "imds"], ["NMI", AS.pod(1), "nmi"]] as const
+    ) {
+      await t.step(`${name} unreachable (resets): Unauthenticated; served once it is back`, async () => {
+        const { during } = await underFault(identity, [{ kind: "reset", service }]);
+        assert.equal(during.code, GrpcStatus.UNAUTHENTICATED, during.details);
+        assert.match(during.details, /failed to get a token: /);
+        failedCleanly.push(`${name} unreachable`);
+      });
+    }
+  } finally {
+    client.close();
+    await world.close();
+  }
+  const log = world.provider.output();
+  const leaked = [...SEEDED_SECRETS, ...emulator.issuedTokens()].filter((secret) => log.includes(secret));
+  assert.deepEqual(leaked, [], "no secret or token in the provider's log");
+  console.log(
+    `faults: ${survived.length} survived (${
+      survived.join(", ")
+    }); ${failedCleanly.length} failed whole with their cause named and recovered (${
+      failedCleanly.join(", ")
+    })`,
+  );
+});
