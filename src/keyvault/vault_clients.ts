@@ -103,7 +103,12 @@ async function createClient(
   credential: ReturnType<CredentialCache["credentialFor"]>,
 ): Promise<AnyClient> {
   const { pooledConnectionsPolicy } = await import("../net/connection_pool.ts");
-  const options = { ...CLIENT_OPTIONS, additionalPolicies: [pooledConnectionsPolicy] };
+  const { cancelledRequestsPolicy } = await import("../net/cancelled_requests.ts");
+  // In this order: the second wraps whichever agent the first settled on.
+  const options = {
+    ...CLIENT_OPTIONS,
+    additionalPolicies: [pooledConnectionsPolicy, cancelledRequestsPolicy],
+  };
   switch (kind) {
     case "secrets": {
       const { SecretClient } = await import("@azure/keyvault-secrets");
