@@ -1,6 +1,7 @@
 import { Mounter } from "./mount/mount.ts";
 import type { ProviderOptions } from "./mount/mount_types.ts";
 import type { ProviderFlags } from "./ops/flags.ts";
+import { readGrantedTextFile } from "./ops/granted_files.ts";
 import { serveHealth } from "./ops/health.ts";
 import type { HttpEndpoint } from "./ops/http_endpoint.ts";
 import type { Logger } from "./ops/logger.ts";
@@ -21,7 +22,7 @@ export async function startProvider(flags: ProviderFlags, logger: Logger): Promi
   const mounter = new Mounter({
     options: mountOptions(flags),
     logger,
-    readTextFile: (path) => Deno.readTextFileSync(path),
+    readTextFile: readGrantedTextFile,
     observer: metrics,
   });
   const endpoint = parseEndpoint(flags.endpoint);

@@ -11,6 +11,14 @@ export function productionPermissions(file = "deploy/permissions.linux"): string
   return Deno.readTextFileSync(ROOT + file).split(/\s+/).filter((flag) => flag !== "");
 }
 
+/**
+ * For the log-redaction test, which reruns the integration tests at the highest verbosity:
+ * PROVIDER_TEST_EXTRA_ARGS (a JSON array) is appended to every provider's flags, and with
+ * PROVIDER_TEST_OUTPUT_DIR set each provider's whole output is also written there on exit.
+ */
+const EXTRA_ARGS: string[] = JSON.parse(Deno.env.get("PROVIDER_TEST_EXTRA_ARGS") ?? "[]");
+const OUTPUT_DIR = Deno.env.get("PROVIDER_TEST_OUTPUT_DIR");
+
 /** Options for {@link startProviderProcess}. */
 export interface ProviderProcessOptions {
   /** Extra provider flags (after `--endpoint`). */
@@ -52,6 +60,7 @@ export async function startProviderProcess(options: ProviderProcessOptions = {})
     "--healthz-port=0",
     "--prometheus-port=0",
     ...(options.args ?? []),
+    ...EXTRA_ARGS,
   ];
   const child = new Deno.Command(Deno.execPath(), {
     args,
@@ -68,6 +77,7 @@ export async function startProviderProcess(options: ProviderProcessOptions = {})
   const pumped = Promise.all([pump(child.stdout), pump(child.stderr)]);
   const exited = child.status.then(async (status) => {
     await pumped;
+    if (OUTPUT_DIR) await Deno.writeTextFile(`${OUTPUT_DIR}/provider-${child.pid}.log`, text);
     return status;
   });
   const process: ProviderProcess = {
