@@ -64,6 +64,7 @@ export function mountOptions(flags: ProviderFlags): ProviderOptions {
     defaultCloudName: flags.cloudName,
     nmiAddress: flags.nmiAddress,
     objectConcurrency: flags.objectConcurrency,
+    maxResponseBytes: flags.maxResponseBytes,
   };
 }
 

@@ -30,6 +30,8 @@ export interface ProviderFlags {
   readonly version: boolean;
   readonly nmiAddress: string;
   readonly objectConcurrency: number;
+  /** `--max-response-size`: the largest Mount response sent, in bytes (0: no check). */
+  readonly maxResponseBytes: number;
   readonly shutdownGraceMs: number;
   /** How a `unix://` endpoint is listened on. */
   readonly unixListener: UnixListenerKind;
@@ -84,6 +86,11 @@ export const FLAGS: Readonly<Record<string, FlagSpec>> = {
     help: "aad-pod-identity NMI host:port (usePodIdentity)",
   },
   "object-concurrency": { kind: "int", default: "8", help: "objects of one mount fetched at once" },
+  "max-response-size": {
+    kind: "int",
+    default: "4194304",
+    help: "largest Mount response in bytes: the driver's --max-call-recv-msg-size (0 turns the check off)",
+  },
   "unix-listener": {
     kind: "string",
     default: defaultUnixListener(),
@@ -186,6 +193,7 @@ export function parseFlags(args: readonly string[]): ProviderFlags {
     version: bool("version", read("version")),
     nmiAddress: hostPort("nmi-address", read("nmi-address")),
     objectConcurrency: integer("object-concurrency", read("object-concurrency"), 1, 256),
+    maxResponseBytes: integer("max-response-size", read("max-response-size"), 0, 2 ** 31 - 1),
     shutdownGraceMs: duration("shutdown-grace-period", read("shutdown-grace-period")),
     unixListener: unixListener(read("unix-listener")),
     ignored: COMPATIBILITY_ONLY.filter((name) => values.has(name)),
