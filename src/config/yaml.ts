@@ -12,6 +12,7 @@ import {
   LineCounter,
   parseAllDocuments,
   parseDocument,
+  visit,
 } from "yaml";
 import { BoundedMap } from "../cache/bounded_map.ts";
 
@@ -81,6 +82,10 @@ function parseStrings(text: string): unknown {
     if (duplicate !== undefined) {
       throw new YamlError(`Map keys must be unique: ${JSON.stringify(duplicate)} is set twice`);
     }
+    const circular = circularAlias(document);
+    if (circular !== undefined) {
+      throw new YamlError(`alias *${circular} refers to a collection that contains it`);
+    }
     return document.toJS({ maxAliasCount: LIMITS.maxAliasCount });
   } catch (error) {
     throw new YamlError(firstLine(error));
@@ -108,6 +113,22 @@ function nestingDepth(text: string): number {
     }
   }
   return deepest;
+}
+
+/** The name of an alias inside the collection it refers to (its value would contain itself). */
+function circularAlias(document: Document): string | undefined {
+  let found: string | undefined;
+  visit(document, {
+    Alias(_, alias) {
+      const target = alias.resolve(document);
+      const [start, end] = alias.range ?? [0, 0];
+      if (target?.range && start >= target.range[0] && end <= target.range[1]) {
+        found = alias.source;
+        return visit.BREAK;
+      }
+    },
+  });
+  return found;
 }
 
 /** The first text key set twice in one mapping, anywhere in the document (aliases resolved). */

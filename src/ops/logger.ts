@@ -1,3 +1,5 @@
+import { readableLine } from "../config/readable_text.ts";
+
 /** Structured fields of a log line. Values are ids, names and counts: never secret content. */
 export type LogFields = Record<string, string | number | boolean | undefined>;
 
@@ -19,6 +21,8 @@ export interface LoggerOptions {
 }
 
 const encoder = new TextEncoder();
+/** The longest message of one text log line. */
+const MAX_LOG_MESSAGE = 4096;
 
 function writeStderr(line: string): void {
   Deno.stderr.writeSync(encoder.encode(line + "\n"));
@@ -33,8 +37,10 @@ export function createLogger(options: LoggerOptions): Logger {
     if (options.json) {
       write(JSON.stringify({ ts: time, level, msg: message, ...Object.fromEntries(defined) }));
     } else {
+      // Messages quote user input (parameter names, object names): one line each, always, so
+      // a SecretProviderClass cannot forge log lines.
       const pairs = defined.map(([key, value]) => `${key}=${formatValue(value)}`);
-      write([time, level.toUpperCase(), message, ...pairs].join(" "));
+      write([time, level.toUpperCase(), readableLine(message, MAX_LOG_MESSAGE), ...pairs].join(" "));
     }
   };
   return {

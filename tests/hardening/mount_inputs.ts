@@ -177,6 +177,8 @@ const entryText = fc.oneof(
     "? [a]\n: b\nobjectName: x\nobjectType: secret",
     "<<: {objectName: merged, objectType: secret}",
     "objectName: *undefined",
+    "objectName: &x [a, *x]\nobjectType: secret",
+    "objectName: &x {a: *x}\nobjectType: secret",
     "objectName: 'unterminated",
     "\tobjectName: tab",
   ),
@@ -241,6 +243,7 @@ export const objectsText: fc.Arbitrary<string> = fc.oneof(
     weight: 4,
   },
   fc.array(objectEntry, { maxLength: 3 }).map((entries) => stringify({ array: entries })),
+  fc.constantFrom("array: &a [*a]", "a: &a {b: *a}\narray: []", "array: &a\n  - *a"),
   fc.constantFrom(
     "array:",
     "array: null",

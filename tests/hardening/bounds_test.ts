@@ -1,0 +1,110 @@
+/** Unit tests of the bounds the hardening added: readable text, JSON errors, YAML, paths, logs. */
+import assert from "node:assert/strict";
+import { InvalidMountConfigError } from "../../src/config/errors.ts";
+import { describeJsonSyntaxError } from "../../src/config/json_syntax.ts";
+import { MAX_OBJECTS, MAX_OBJECTS_BYTES, parseObjects } from "../../src/config/objects.ts";
+import { conflictingPaths, filePathProblem, PathSet } from "../../src/config/paths.ts";
+import { ProblemList } from "../../src/config/problems.ts";
+import { clip, MAX_MESSAGE_LENGTH, readableLine } from "../../src/config/readable_text.ts";
+import { parseYamlStrings } from "../../src/config/yaml.ts";
+import { createLogger } from "../../src/ops/logger.ts";
+
+Deno.test("readableLine: one line, control and direction characters escaped, lone surrogates replaced", () => {
+  assert.equal(readableLine("a\nb\r\tc\u0000d\u001be"), "a\\nb\\r\\tc\\u0000d\\u001be");
+  assert.equal(readableLine("x\u202ey\u2066z\u2028"), "x\\u202ey\\u2066z\\u2028");
+  assert.equal(readableLine("a\ud800b"), "a\ufffdb");
+  assert.equal(readableLine("pässwörd ✓ 🔑"), "pässwörd ✓ 🔑");
+});
+
+Deno.test("clip: at most max characters, says how many were cut, never splits a surrogate pair", () => {
+  const long = "x".repeat(5000);
+  const clipped = clip(long, 100);
+  assert.ok(clipped.length <= 100);
+  assert.match(clipped, /^x+… \(\d+ more characters\)$/);
+  const emoji = clip("🔑".repeat(100), 51);
+  assert.ok(emoji.isWellFormed());
+  assert.ok(readableLine(long).length <= MAX_MESSAGE_LENGTH);
+});
+
+Deno.test("InvalidMountConfigError messages are always one bounded line", () => {
+  const error = new InvalidMountConfigError(`bad "${"v".repeat(10_000)}"\nsecond line`);
+  assert.ok(error.message.length <= MAX_MESSAGE_LENGTH);
+  assert.ok(!error.message.includes("\n"));
+});
+
+Deno.test("describeJsonSyntaxError never quotes the text", () => {
+  for (const text of ['{"clientsecret": "hunter2" x}', "hunter2", '{"a": "hunter2', '["hunter2",]']) {
+    let error: unknown;
+    try {
+      JSON.parse(text);
+    } catch (e) {
+      error = e;
+    }
+    const description = describeJsonSyntaxError(error);
+    assert.ok(!description.includes("hunter2"), description);
+    assert.match(description, /^(not valid JSON|the JSON ends too early)/);
+  }
+});
+
+Deno.test("parseYamlStrings: deep nesting refused fast, duplicate keys found (aliases resolved), no warnings printed", () => {
+  const started = performance.now();
+  assert.throws(() => parseYamlStrings("[".repeat(100_000)), /nest more than 64 levels/);
+  assert.throws(() => parseYamlStrings("- ".repeat(100_000) + "x"), /nest more than 64 levels/);
+  assert.ok(performance.now() - started < 1_000);
+  assert.throws(() => parseYamlStrings("a: 1\nb: 2\na: 3"), /Map keys must be unique: "a" is set twice/);
+  assert.throws(() => parseYamlStrings("k: &k a\n*k : 1\na: 2"), /Map keys must be unique: "a"/);
+  assert.throws(() => parseYamlStrings("x: {a: 1, a: 2}"), /Map keys must be unique/);
+  assert.deepEqual(
+    parseYamlStrings(`{${Array.from({ length: 100 }, (_, i) => `k${i}: v`).join(", ")}}`),
+    Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`k${i}`, "v"])),
+  );
+  // An unknown tag is a warning of the YAML library: not printed, the value kept as a string.
+  assert.deepEqual(parseYamlStrings("a: !custom b"), { a: "b" });
+  assert.throws(() => parseYamlStrings("a: &x [*x]"), /alias \*x refers to a collection that contains it/);
+  assert.throws(
+    () => parseYamlStrings("a: &x {b: [c, *x]}"),
+    /alias \*x refers to a collection that contains it/,
+  );
+  assert.deepEqual(parseYamlStrings("a: &x [1]\nb: *x"), { a: ["1"], b: ["1"] });
+});
+
+Deno.test("parseObjects: the size and count bounds are checked before parsing each object", () => {
+  const problems = new ProblemList();
+  parseObjects(`# ${"x".repeat(MAX_OBJECTS_BYTES)}\narray: []`, problems);
+  assert.match(
+    problems.errors[0].message,
+    /^objects is \d+ bytes long; at most 131072 are read on each mount/,
+  );
+  const many = new ProblemList();
+  parseObjects(`array:\n${"  - objectName: a\n".repeat(MAX_OBJECTS + 1)}`, many);
+  assert.match(many.errors[0].message, /^objects lists 1001 objects; at most 1000 are mounted at once/);
+});
+
+Deno.test("filePathProblem counts bytes as the driver does and refuses lone surrogates", () => {
+  const twoByteElements = Array.from({ length: 20 }, () => "é".repeat(127)).join("/");
+  assert.ok(twoByteElements.length < 4096);
+  assert.equal(filePathProblem(twoByteElements), "file name must be at most 4096 bytes long");
+  assert.equal(filePathProblem("é".repeat(127)), undefined);
+  assert.equal(filePathProblem("é".repeat(128)), "each folder or file name must be at most 255 bytes long");
+  assert.match(filePathProblem("a\ud800") ?? "", /valid Unicode/);
+});
+
+Deno.test("PathSet finds duplicates and file/folder clashes in linear time", () => {
+  assert.deepEqual(conflictingPaths(["a/b", "a"]), ["a", "a/b"]);
+  assert.deepEqual(conflictingPaths(["a", "a/b"]), ["a", "a/b"]);
+  assert.deepEqual(conflictingPaths(["x", "y", "x"]), ["x", "x"]);
+  assert.equal(conflictingPaths(["a/b", "a/c", "b"]), undefined);
+  const set = new PathSet();
+  const started = performance.now();
+  for (let i = 0; i < 50_000; i++) assert.equal(set.add(`d${i % 100}/f${i}`), undefined);
+  assert.ok(performance.now() - started < 2_000);
+  assert.deepEqual(set.conflictWith("d1"), ["d1", "d1/f1"]);
+});
+
+Deno.test("text log lines: a message cannot forge another line", () => {
+  const lines: string[] = [];
+  const logger = createLogger({ json: false, verbosity: 0, write: (line) => lines.push(line) });
+  logger.warn('unknown parameter "x\n2026-01-01T00:00:00.000Z INFO forged"');
+  assert.equal(lines.length, 1);
+  assert.ok(!lines[0].includes("\n"));
+});
