@@ -4,7 +4,7 @@
  */
 import type { RecordedRequest } from "../tests/emulator/emulator.ts";
 import type { Batch, CallResult, Driver } from "./driver.ts";
-import { resetPeak, sampleMemory, treeMemory, waitForSocket } from "./proc.ts";
+import { resetPeak, sampleMemory, treeCpuMs, treeMemory, waitForSocket } from "./proc.ts";
 import type { ProviderUnderTest, RunningProvider } from "./providers.ts";
 import { summarize, type Summary } from "./stats.ts";
 import { burstOf, identityNames, mountOf, secretCount, type WorkloadShape } from "./workload.ts";
@@ -40,10 +40,16 @@ export interface MountFigure {
   readonly errors: number;
   readonly firstError?: string;
   readonly requestsPerMount: RequestCounts;
+  /** CPU time (user + system) the provider used per mount, ms: robust to a busy machine. */
+  readonly cpuMsPerMount: number;
 }
+
+/** Which burst: whose pods, and on which provider process. */
+export type BurstKind = "shared" | "distinct" | "fresh";
 
 /** One P2 burst. */
 export interface BurstFigure {
+  readonly kind: BurstKind;
   readonly pods: number;
   readonly objects: number;
   readonly identities: number;
@@ -51,8 +57,10 @@ export interface BurstFigure {
   readonly perMount: Summary;
   readonly errors: number;
   readonly firstError?: string;
-  /** Peak RSS of the provider's process tree over its life (VmHWM), bytes. */
+  /** Peak RSS of the provider's process tree during the burst (VmHWM, reset before), bytes. */
   readonly peakRss: number;
+  /** CPU time (user + system) the provider used for the burst, ms. */
+  readonly cpuMs: number;
   readonly requests: RequestCounts;
   readonly calls: readonly { start: number; end: number; ok: boolean }[];
   readonly memory: readonly { t: number; rss: number }[];
@@ -71,7 +79,7 @@ export interface ProviderFigures {
   readonly warm: Record<number, MountFigure>;
   /** RSS and peak after all of P1 (hundreds of identities), bytes. */
   readonly afterP1: { rss: number; hwm: number };
-  readonly bursts: { shared: BurstFigure; distinct: BurstFigure };
+  readonly bursts: Record<BurstKind, BurstFigure>;
 }
 
 /** Runs P4, P1, P3 and P2 against one provider. */
@@ -114,13 +122,13 @@ export async function measureProvider(put: ProviderUnderTest, ctx: MeasureContex
     }
     const memory = treeMemory(p.pid);
     const afterP1 = { rss: memory.rss, hwm: memory.hwm };
+    // New pods arriving at a node whose provider has been running: the same process, warmed
+    // up by P1, with identities it has never seen.
+    const shared = await burst(put, ctx, "shared", p);
+    const distinct = await burst(put, ctx, "distinct", p);
     await p.stop();
     provider = undefined;
-
-    const bursts = {
-      shared: await burst(put, ctx, "shared"),
-      distinct: await burst(put, ctx, "distinct"),
-    };
+    const fresh = await burst(put, ctx, "fresh");
     return {
       key: put.key,
       label: put.label,
@@ -132,7 +140,7 @@ export async function measureProvider(put: ProviderUnderTest, ctx: MeasureContex
       cold,
       warm,
       afterP1,
-      bursts,
+      bursts: { shared, distinct, fresh },
     };
   } finally {
     if (provider) await provider.stop();
@@ -146,7 +154,9 @@ async function sequential(
   requests: Parameters<Driver["mounts"]>[1],
 ): Promise<MountFigure> {
   ctx.resetRequests();
+  const cpuBefore = treeCpuMs(provider.pid);
   const batch = await ctx.driver.mounts(provider.socketPath, requests, 1);
+  const cpuMsPerMount = round((treeCpuMs(provider.pid) - cpuBefore) / requests.length);
   const counts = countRequests(ctx.requests(), requests.length);
   const failed = batch.results.filter((result) => result.code !== "OK");
   return {
@@ -155,33 +165,44 @@ async function sequential(
     errors: failed.length,
     firstError: describe(failed[0]),
     requestsPerMount: counts,
+    cpuMsPerMount,
   };
 }
 
-/** All pods of a burst at once, on a freshly started provider (a node booting its pods). */
+/**
+ * All pods of a burst at once. `shared` and `distinct` run on `running` (the provider P1
+ * warmed up); `fresh` on a provider started for it, as when a node boots with its pods.
+ */
 async function burst(
   put: ProviderUnderTest,
   ctx: MeasureContext,
-  variant: "shared" | "distinct",
+  kind: BurstKind,
+  running?: RunningProvider,
 ): Promise<BurstFigure> {
   const { shape, driver } = ctx;
+  const variant = kind === "distinct" ? "distinct" : "shared";
   const identities = variant === "shared" ? shape.burstSharedIdentities : shape.burstPods;
-  ctx.log(`${put.label}: P2 burst (${variant}) of ${shape.burstPods} pods × ${shape.burstObjects} objects`);
-  const requests = burstOf(shape, variant, secretCount(shape));
-  const provider = await put.start();
+  ctx.log(`${put.label}: P2 burst (${kind}) of ${shape.burstPods} pods × ${shape.burstObjects} objects`);
+  const requests = burstOf(shape, variant, secretCount(shape), kind === "fresh" ? "-fresh" : "");
+  const provider = running ?? await put.start();
   try {
-    await readyAfter(provider);
-    await healthy(driver, provider);
-    await sleep(Math.min(ctx.idleMs, 500));
+    if (!running) {
+      await readyAfter(provider);
+      await healthy(driver, provider);
+      await sleep(Math.min(ctx.idleMs, 500));
+    }
     resetPeak(provider.pid);
     ctx.resetRequests();
+    const cpuBefore = treeCpuMs(provider.pid);
     const origin = performance.now();
     const sampler = sampleMemory(provider.pid, 10, origin);
     const batch = await driver.mounts(provider.socketPath, requests, requests.length);
     const memory = sampler.stop();
+    const cpuMs = treeCpuMs(provider.pid) - cpuBefore;
     const peak = treeMemory(provider.pid).hwm;
     const failed = batch.results.filter((result) => result.code !== "OK");
     return {
+      kind,
       pods: shape.burstPods,
       objects: shape.burstObjects,
       identities,
@@ -190,6 +211,7 @@ async function burst(
       errors: failed.length,
       firstError: describe(failed[0]),
       peakRss: peak,
+      cpuMs,
       requests: countRequests(ctx.requests(), 1),
       calls: batch.results.map((result) => ({
         start: round(result.start_ms),
@@ -199,7 +221,7 @@ async function burst(
       memory: memory.map((sample) => ({ t: round(sample.t), rss: sample.rss })),
     };
   } finally {
-    await provider.stop();
+    if (!running) await provider.stop();
   }
 }
 

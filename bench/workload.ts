@@ -55,12 +55,14 @@ export function identityNames(shape: WorkloadShape) {
     firstMount: "first-mount",
     warm: "warm",
     cold: (size: number, run: number) => `cold-${size}-${run}`,
-    burstShared: (k: number) => `burst-shared-${k}`,
+    burstShared: (k: number, round = "") => `burst-shared${round}-${k}`,
     burstDistinct: (i: number) => `burst-distinct-${i}`,
     all(): string[] {
       const names = [this.firstMount, this.warm];
       for (const size of shape.sizes) for (let r = 0; r < shape.runs; r++) names.push(this.cold(size, r));
-      for (let k = 0; k < shape.burstSharedIdentities; k++) names.push(this.burstShared(k));
+      for (let k = 0; k < shape.burstSharedIdentities; k++) {
+        names.push(this.burstShared(k), this.burstShared(k, "-fresh"));
+      }
       for (let i = 0; i < shape.burstPods; i++) names.push(this.burstDistinct(i));
       return names;
     },
@@ -137,13 +139,14 @@ export function burstOf(
   shape: WorkloadShape,
   variant: "shared" | "distinct",
   vaultSecrets: number,
+  round = "",
 ): MountFields[] {
   const names = identityNames(shape);
   return Array.from({ length: shape.burstPods }, (_, i) => {
     if (variant === "shared") {
       const k = i % shape.burstSharedIdentities;
       const first = (k * shape.burstObjects) % vaultSecrets;
-      return mountOf(names.burstShared(k), shape.burstObjects, `pod-${i}`, first, vaultSecrets);
+      return mountOf(names.burstShared(k, round), shape.burstObjects, `pod-${i}`, first, vaultSecrets);
     }
     const first = (i * shape.burstObjects) % vaultSecrets;
     return mountOf(names.burstDistinct(i), shape.burstObjects, `pod-${i}`, first, vaultSecrets);
