@@ -209,8 +209,8 @@ async function main() {
     await inspector.send("Profiler.setSamplingInterval", { interval: 100 });
     await inspector.send("HeapProfiler.enable");
     await inspector.send("HeapProfiler.startSampling", { samplingInterval: 4096 });
-    // A burst is profiled on a warmed-up provider (as on a node that has run for a while).
-    if (phase !== "burst") await inspector.send("Profiler.start");
+    // Warm mounts and bursts are profiled on a warmed-up provider (a node that has run a while).
+    if (phase === "startup" || phase === "first-mount") await inspector.send("Profiler.start");
     const released = performance.now();
     await inspector.send("Runtime.runIfWaitingForDebugger");
     const ready = await waitForSocket(provider.socketPath, provider.exited);
@@ -224,6 +224,9 @@ async function main() {
       console.log(`first mount (10 objects): ${first.results[0].ms.toFixed(0)} ms ${first.results[0].code}`);
     }
     if (phase === "warm") {
+      const warmUp = Array.from({ length: 30 }, () => mountOf("warm", 10, "p"));
+      await driver.mounts(provider.socketPath, warmUp, 1);
+      await inspector.send("Profiler.start");
       const batch = await driver.mounts(
         provider.socketPath,
         Array.from({ length: 30 }, () => mountOf("warm", 10, "p")),

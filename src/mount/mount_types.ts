@@ -49,7 +49,7 @@ export const DEFAULT_PROVIDER_OPTIONS: ProviderOptions = {
   writeCertAndKeyInSeparateFiles: false,
   defaultCloudName: "AzurePublicCloud",
   nmiAddress: "localhost:2579",
-  objectConcurrency: 8,
+  objectConcurrency: 16,
 };
 
 /** Receives timings of Key Vault calls (metrics); every method is optional work. */

@@ -85,7 +85,7 @@ export const FLAGS: Readonly<Record<string, FlagSpec>> = {
     default: "localhost:2579",
     help: "aad-pod-identity NMI host:port (usePodIdentity)",
   },
-  "object-concurrency": { kind: "int", default: "8", help: "objects of one mount fetched at once" },
+  "object-concurrency": { kind: "int", default: "16", help: "objects of one mount fetched at once" },
   "max-response-size": {
     kind: "int",
     default: "4194304",
