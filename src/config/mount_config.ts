@@ -240,7 +240,15 @@ const MISPLACED_KEYS: Readonly<Record<string, string>> = {
   subscriptionId: "the vault is found by keyvaultName alone since 0.0.4",
 };
 
+/**
+ * Unknown parameters warned about one by one (with a "did you mean"); any more are counted in
+ * one warning. A SecretProviderClass may hold a hundred thousand of them, and each warning is
+ * logged on every mount.
+ */
+const LISTED_UNKNOWN_PARAMETERS = 20;
+
 function warnUnknownParameters(attributes: Readonly<Record<string, string>>, problems: ProblemList): void {
+  let unknown = 0;
   for (const key of Object.keys(attributes)) {
     if ((PARAMETERS as readonly string[]).includes(key)) continue;
     if (key.startsWith("csi.storage.k8s.io/") || FOREIGN_KEYS.includes(key)) continue;
@@ -248,10 +256,13 @@ function warnUnknownParameters(attributes: Readonly<Record<string, string>>, pro
       problems.warning(key, `parameter ${JSON.stringify(key)} is ignored: ${MISPLACED_KEYS[key]}`);
       continue;
     }
+    if (++unknown > LISTED_UNKNOWN_PARAMETERS) continue;
     const suggestion = suggestName(key, PARAMETERS);
     const hint = suggestion ? `; did you mean ${JSON.stringify(suggestion)}?` : "";
     problems.warning(key, `unknown parameter ${JSON.stringify(key)} is ignored${hint}`, suggestion);
   }
+  const more = unknown - LISTED_UNKNOWN_PARAMETERS;
+  if (more > 0) problems.warning("parameters", `${more} more unknown parameters are ignored`);
 }
 
 /** `tenantId` still works (the Go provider's fallback), but says so, and says when it loses. */

@@ -2,7 +2,7 @@ import { ObjectEncoding, ObjectFormat, ObjectSpec } from "./object_spec.ts";
 import { filePathProblem } from "./paths.ts";
 import { ProblemList } from "./problems.ts";
 import { suggestName } from "./suggest.ts";
-import { parseYamlStrings, YamlError } from "./yaml.ts";
+import { parseYamlStrings, TokenBudget, TokenBudgetError, YamlError } from "./yaml.ts";
 import { MAX_FILE_MODE } from "./request.ts";
 
 /** The fields an object entry may have; the Go provider silently ignores any other. */
@@ -23,11 +23,14 @@ const ENCODINGS: readonly ObjectEncoding[] = ["utf-8", "base64", "hex"];
 export const MAX_VERSION_HISTORY = 1000;
 /**
  * The most objects one mount lists, and the longest `objects` parameter read. The YAML is
- * parsed on every mount, on the thread that serves every pod of the node, at up to about 20 µs
- * a byte for hostile input; real parameters list tens of objects in a few KiB.
+ * parsed on every mount, on the thread that serves every pod of the node: each document is
+ * also bounded in tokens (yaml.ts), and these bound the total, about a second of CPU under
+ * `--lite-mode` for the most hostile text. 1,000 objects of five fields each take 170 KB.
  */
 export const MAX_OBJECTS = 1000;
-export const MAX_OBJECTS_BYTES = 128 * 1024;
+export const MAX_OBJECTS_BYTES = 256 * 1024;
+/** The YAML tokens of the `objects` parameter and all its items (1,000 five-field objects: about 43,000). */
+export const MAX_OBJECTS_TOKENS = 50_000;
 
 const SHAPE_HINT = 'objects must be a YAML mapping whose "array:" key lists one YAML string ' +
   'per object (write each item as "- |" followed by its fields)';
@@ -37,16 +40,18 @@ const SHAPE_HINT = 'objects must be a YAML mapping whose "array:" key lists one 
  * object. Problems are collected; the specs returned are the entries that were valid.
  */
 export function parseObjects(text: string, problems: ProblemList): ObjectSpec[] {
-  const items = objectDocuments(text, problems);
+  const budget = new TokenBudget(MAX_OBJECTS_TOKENS);
+  const items = objectDocuments(text, problems, budget);
   const specs: ObjectSpec[] = [];
-  items.forEach((item, index) => {
-    const spec = parseObject(item, index, problems);
+  for (const [index, item] of items.entries()) {
+    const spec = parseObject(item, index, problems, budget);
     if (spec) specs.push(spec);
-  });
+    if (budget.remaining <= 0) break;
+  }
   return specs;
 }
 
-function objectDocuments(text: string, problems: ProblemList): string[] {
+function objectDocuments(text: string, problems: ProblemList, budget: TokenBudget): string[] {
   const size = new TextEncoder().encode(text).length;
   if (size > MAX_OBJECTS_BYTES) {
     problems.error(
@@ -57,7 +62,7 @@ function objectDocuments(text: string, problems: ProblemList): string[] {
   }
   let root: unknown;
   try {
-    root = parseYamlStrings(text);
+    root = parseYamlStrings(text, budget);
   } catch (error) {
     problems.error("objects", `failed to yaml unmarshal objects, error: ${(error as Error).message}`);
     return [];
@@ -92,12 +97,25 @@ function objectDocuments(text: string, problems: ProblemList): string[] {
   return documents;
 }
 
-function parseObject(text: string, index: number, problems: ProblemList): ObjectSpec | undefined {
+function parseObject(
+  text: string,
+  index: number,
+  problems: ProblemList,
+  budget: TokenBudget,
+): ObjectSpec | undefined {
   const where = `objects.array[${index}]`;
   let fields: unknown;
   try {
-    fields = parseYamlStrings(text);
+    fields = parseYamlStrings(text, budget);
   } catch (error) {
+    if (error instanceof TokenBudgetError) {
+      budget.remaining = 0;
+      problems.error(
+        "objects",
+        `objects holds ${error.message} up to item ${index}; the provider parses it on each mount: split the objects over several SecretProviderClasses`,
+      );
+      return undefined;
+    }
     const reason = error instanceof YamlError ? error.message : String(error);
     problems.error(where, `unmarshal failed for keyVaultObjects at index ${index}, error: ${reason}`);
     return undefined;

@@ -9,6 +9,8 @@ export function suggestName(name: string, known: readonly string[]): string | un
   let best: string | undefined;
   let bestDistance = Math.max(1, Math.floor(name.length / 4)) + 1;
   for (const candidate of known) {
+    // The distance is at least the difference in length: a long name costs nothing.
+    if (Math.abs(candidate.length - lower.length) >= bestDistance) continue;
     const distance = editDistance(lower, candidate.toLowerCase());
     if (distance < bestDistance) {
       best = candidate;

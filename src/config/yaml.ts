@@ -9,6 +9,7 @@ import {
   isPair,
   isScalar,
   isSeq,
+  Lexer,
   LineCounter,
   parseAllDocuments,
   parseDocument,
@@ -39,22 +40,44 @@ const recent = new BoundedMap<string, { value: unknown } | { error: string }>(25
 const LONGEST_REMEMBERED = 16 * 1024;
 
 /**
+ * How many tokens one document may have. The library keeps several objects per token while it
+ * parses, about 400 bytes each: 100,000 tokens (64 KiB of `x,x,x…`) fill the provider's 48 MB
+ * heap and end the process. 1,000 objects of five fields each are 7,000.
+ */
+export const MAX_YAML_TOKENS = 20_000;
+
+/**
  * Parses one YAML document with every scalar kept as the string it was written as (YAML's
  * failsafe schema), the way Go decodes the provider's string fields: `0644` stays "0644".
  * Duplicate keys are found here in linear time (the library compares every pair of keys), and
  * the library's warnings are not printed. Each call returns its own copy of the value.
  */
-export function parseYamlStrings(text: string): unknown {
-  if (text.length > LONGEST_REMEMBERED) return parseStrings(text);
+export function parseYamlStrings(text: string, budget?: TokenBudget): unknown {
+  if (text.length > LONGEST_REMEMBERED) return parseStrings(text, budget);
   const parsed = recent.getOrCreate(text, () => {
     try {
-      return { value: parseStrings(text) };
+      return { value: parseStrings(text, budget) };
     } catch (error) {
+      // Running out of a budget says nothing about the text: never remembered.
+      if (error instanceof TokenBudgetError) throw error;
       return { error: (error as Error).message };
     }
   });
   if ("error" in parsed) throw new YamlError(parsed.error);
   return copyOf(parsed.value);
+}
+
+/**
+ * Tokens several documents may use between them: the `objects` parameter and each of its
+ * items are parsed one by one, and their total is what a mount costs.
+ */
+export class TokenBudget {
+  constructor(readonly total: number, public remaining: number = total) {}
+}
+
+/** A document that would take more tokens than its budget has left. */
+export class TokenBudgetError extends YamlError {
+  override name = "TokenBudgetError";
 }
 
 /** A deep copy of what the failsafe schema yields: strings, null, arrays and plain objects. */
@@ -66,10 +89,21 @@ function copyOf(value: unknown): unknown {
   return value;
 }
 
-function parseStrings(text: string): unknown {
+function parseStrings(text: string, budget?: TokenBudget): unknown {
   if (nestingDepth(text) > MAX_YAML_DEPTH) {
     throw new YamlError(`collections nest more than ${MAX_YAML_DEPTH} levels deep`);
   }
+  const limit = Math.min(MAX_YAML_TOKENS, budget?.remaining ?? Infinity);
+  const tokens = tokenCount(text, limit);
+  if (tokens > limit) {
+    if (budget && budget.remaining < MAX_YAML_TOKENS) {
+      throw new TokenBudgetError(
+        `more than ${budget.total} YAML tokens in all (words, indicators, line breaks)`,
+      );
+    }
+    throw new YamlError(`the YAML has more than ${MAX_YAML_TOKENS} tokens (words, indicators, line breaks)`);
+  }
+  if (budget) budget.remaining -= tokens;
   try {
     const document = parseDocument(text, {
       ...LIMITS,
@@ -113,6 +147,13 @@ function nestingDepth(text: string): number {
     }
   }
   return deepest;
+}
+
+/** How many tokens the lexer yields, counting no further than `limit + 1`. */
+function tokenCount(text: string, limit: number): number {
+  let count = 0;
+  for (const _ of new Lexer().lex(text)) if (++count > limit) break;
+  return count;
 }
 
 /** The name of an alias inside the collection it refers to (its value would contain itself). */

@@ -25,6 +25,9 @@ import {
   responseTooLargeMessage,
 } from "./response_size.ts";
 
+/** How many of one mount's warnings are logged one by one. */
+const LOGGED_WARNINGS = 20;
+
 /** What the mount pipeline is built from; one instance serves every mount of the process. */
 export interface MounterDependencies {
   readonly options: ProviderOptions;
@@ -71,8 +74,15 @@ export class Mounter {
   /** Performs one mount; `signal` carries the call's deadline and cancellation. */
   async mount(request: MountRequestFields, signal: AbortSignal): Promise<MountResult> {
     const plan = this.plan(request);
-    for (const warning of plan.warnings) {
+    // Every mount logs its warnings: a bounded number, so a careless (or hostile)
+    // SecretProviderClass cannot flood the node's logs.
+    for (const warning of plan.warnings.slice(0, LOGGED_WARNINGS)) {
       this.deps.logger.warn(warning.message, { where: warning.where, pod: podOf(plan) });
+    }
+    if (plan.warnings.length > LOGGED_WARNINGS) {
+      this.deps.logger.warn(`${plan.warnings.length - LOGGED_WARNINGS} more warnings about this mount`, {
+        pod: podOf(plan),
+      });
     }
     const vault = this.#vaults.access(plan.config.vaultUrl, plan.identity);
     // All or nothing: once one object failed, the others' work (a token endpoint that is

@@ -6,7 +6,7 @@ import { MAX_OBJECTS, MAX_OBJECTS_BYTES, parseObjects } from "../../src/config/o
 import { conflictingPaths, filePathProblem, PathSet } from "../../src/config/paths.ts";
 import { ProblemList } from "../../src/config/problems.ts";
 import { clip, MAX_MESSAGE_LENGTH, readableLine } from "../../src/config/readable_text.ts";
-import { parseYamlStrings } from "../../src/config/yaml.ts";
+import { MAX_YAML_TOKENS, parseYamlStrings } from "../../src/config/yaml.ts";
 import { createLogger } from "../../src/ops/logger.ts";
 
 Deno.test("readableLine: one line, control and direction characters escaped, lone surrogates replaced", () => {
@@ -68,16 +68,28 @@ Deno.test("parseYamlStrings: deep nesting refused fast, duplicate keys found (al
   assert.deepEqual(parseYamlStrings("a: &x [1]\nb: *x"), { a: ["1"], b: ["1"] });
 });
 
-Deno.test("parseObjects: the size and count bounds are checked before parsing each object", () => {
+Deno.test("parseObjects: size, count and token bounds, checked before the costly parsing", () => {
   const problems = new ProblemList();
   parseObjects(`# ${"x".repeat(MAX_OBJECTS_BYTES)}\narray: []`, problems);
   assert.match(
     problems.errors[0].message,
-    /^objects is \d+ bytes long; at most 131072 are read on each mount/,
+    /^objects is \d+ bytes long; at most 262144 are read on each mount/,
   );
   const many = new ProblemList();
   parseObjects(`array:\n${"  - objectName: a\n".repeat(MAX_OBJECTS + 1)}`, many);
   assert.match(many.errors[0].message, /^objects lists 1001 objects; at most 1000 are mounted at once/);
+  const dense = new ProblemList();
+  parseObjects(`array: [${"x,".repeat(MAX_YAML_TOKENS)}]`, dense);
+  assert.match(dense.errors[0].message, /error: the YAML has more than 20000 tokens/);
+  // Each item within its own bound, all of them together over the mount's.
+  const items = Array.from({ length: 9 }, (_, i) => `  - |\n    [${i}${",x".repeat(6_000)}]`).join("\n");
+  const total = new ProblemList();
+  const started = performance.now();
+  parseObjects(`array:\n${items}\n`, total);
+  assert.ok(performance.now() - started < 10_000);
+  const last = total.errors.at(-1)!.message;
+  assert.match(last, /^objects holds more than 50000 YAML tokens in all .* up to item \d; /);
+  assert.ok(total.errors.length < 9, "no item is parsed once the budget is spent");
 });
 
 Deno.test("filePathProblem counts bytes as the driver does and refuses lone surrogates", () => {

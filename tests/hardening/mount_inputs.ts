@@ -265,6 +265,7 @@ export const objectsText: fc.Arbitrary<string> = fc.oneof(
   fc.integer({ min: 1, max: 3_000 }).map((depth) => `array:\n  - "${"- ".repeat(depth)}x"`),
   yamlSoup(),
   { arbitrary: manyObjects(), weight: 1 },
+  { arbitrary: denseTokens(), weight: 1 },
   { arbitrary: padded(), weight: 1 },
   // The common case, weighted to be most of the inputs: a few entries, each mostly right.
   {
@@ -305,6 +306,27 @@ function manyObjects(): fc.Arbitrary<string> {
         }\n`),
     })
   );
+}
+
+/** Many small tokens (flow items, tags, keys): memory and time per token are what costs. */
+function denseTokens(): fc.Arbitrary<string> {
+  return fc.tuple(fc.integer({ min: 1_000, max: 60_000 }), fc.constantFrom("flow", "tags", "keys", "items"))
+    .map(
+      ([count, kind]) => {
+        switch (kind) {
+          case "flow":
+            return `array: [${"x,".repeat(count)}x]`;
+          case "tags":
+            return `${"!a ".repeat(count)}x`;
+          case "keys":
+            return Array.from({ length: count / 4 }, (_, i) => `k${i}: v`).join("\n");
+          default:
+            return `array:\n${
+              Array.from({ length: 40 }, (_, i) => `  - |\n    [${i}${",x".repeat(count / 40)}]`).join("\n")
+            }`;
+        }
+      },
+    );
 }
 
 /** A valid document made long by a comment, around the size limit. */
