@@ -175,6 +175,15 @@ async function main(args: string[]): Promise<number> {
     const section = `${table}\n![Mount latency against object count](bench/results/latency.svg)\n\n` +
       `![Burst timelines](bench/results/burst.svg)\n`;
     if (!await updateReadme(`${ROOT}README.md`, section)) log("README.md has no bench markers; not updated");
+    // The repository's `deno fmt --check` covers the results and the README too.
+    const files = ["latest.md", "latest.json", "latency.svg", "burst.svg"].map((file) =>
+      `${opts.out}/${file}`
+    );
+    await new Deno.Command(Deno.execPath(), {
+      args: ["fmt", "--quiet", ...files, `${ROOT}README.md`],
+      cwd: ROOT,
+    })
+      .output();
   }
   console.log(consoleTable(rows, goLabel));
   console.log(

@@ -107,7 +107,7 @@ export function burstChart(
   title: string,
   rows: readonly { label: string; panels: readonly BurstPanel[] }[],
 ): string {
-  const panelW = 400, panelH = 220, gapX = 40, gapY = 70, left = 50, top = 50;
+  const panelW = 400, panelH = 220, gapX = 40, gapY = 70, left = 50, top = 75;
   const columns = Math.max(...rows.map((row) => row.panels.length), 1);
   const width = left + columns * panelW + (columns - 1) * gapX + 60;
   const height = top + rows.length * (panelH + gapY);
