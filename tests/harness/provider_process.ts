@@ -11,6 +11,11 @@ export function productionPermissions(file = "deploy/permissions.linux"): string
   return Deno.readTextFileSync(ROOT + file).split(/\s+/).filter((flag) => flag !== "");
 }
 
+/** The V8 flags the provider runs with in production (deploy/v8-flags: memory, not permissions). */
+export function productionV8Flags(): string[] {
+  return Deno.readTextFileSync(ROOT + "deploy/v8-flags").split(/\s+/).filter((flag) => flag !== "");
+}
+
 /**
  * For the log-redaction test, which reruns the integration tests at the highest verbosity:
  * PROVIDER_TEST_EXTRA_ARGS (a JSON array) is appended to every provider's flags, and with
@@ -55,6 +60,7 @@ export async function startProviderProcess(options: ProviderProcessOptions = {})
   const args = [
     "run",
     ...(options.permissions ?? productionPermissions()),
+    ...productionV8Flags(),
     ROOT + "main.ts",
     `--endpoint=unix://${socketPath}`,
     "--healthz-port=0",

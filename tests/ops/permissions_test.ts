@@ -7,7 +7,11 @@ import assert from "node:assert/strict";
 import type { ServiceError } from "@grpc/grpc-js";
 import { text } from "../harness/bytes.ts";
 import { providerClient } from "../harness/grpc_client.ts";
-import { productionPermissions, startProviderProcess } from "../harness/provider_process.ts";
+import {
+  productionPermissions,
+  productionV8Flags,
+  startProviderProcess,
+} from "../harness/provider_process.ts";
 import { HUBS, MODES, request, SP, startIdentityWorld } from "../integration/identity_fixtures.ts";
 import { mountRequest } from "../harness/spc.ts";
 import { startWorld } from "../integration/fixtures.ts";
@@ -16,6 +20,8 @@ const ROOT = new URL("../../", import.meta.url);
 const read = (path: string) => Deno.readTextFileSync(new URL(path, ROOT));
 const TASKS: Record<string, string> = JSON.parse(read("deno.json")).tasks;
 const BINARY = "secrets-store-csi-driver-provider-azure";
+const COMPILE =
+  /^deno compile \$\(cat deploy\/permissions\.(\w+)\)( \$\(cat deploy\/v8-flags\))? --target \S+ --output \S+ main\.ts$/;
 
 /** A Dockerfile's instructions (comments dropped, continuation lines joined), per stage. */
 function dockerStages(file: string): string[][] {
@@ -31,19 +37,19 @@ function dockerStages(file: string): string[][] {
 }
 
 Deno.test("one permission list per OS: deno task start, the compile tasks and every Dockerfile use it with main.ts", () => {
-  assert.equal(TASKS.start, "deno run $(cat deploy/permissions.linux) main.ts");
+  assert.equal(TASKS.start, "deno run $(cat deploy/permissions.linux) $(cat deploy/v8-flags) main.ts");
   assert.deepEqual(productionPermissions(), read("deploy/permissions.linux").split(/\s+/).filter(Boolean));
+  assert.deepEqual(productionV8Flags(), [read("deploy/v8-flags").trim()], "the harness runs with both");
+  assert.match(read("deploy/v8-flags"), /^--v8-flags=\S+\n$/, "one line, memory only");
 
   const compileTasks = Object.entries(TASKS).filter(([name]) => name.startsWith("compile:"));
   assert.ok(compileTasks.length >= 2, "linux and linux-arm64 (and windows when it exists)");
   for (const [name, command] of compileTasks) {
     const os = name.includes("windows") ? "windows" : "linux";
-    const match = /^deno compile \$\(cat deploy\/permissions\.(\w+)\) --target (\S+) --output (\S+) main\.ts$/
-      .exec(
-        command,
-      );
-    assert.ok(match, `${name}: deno compile $(cat deploy/permissions.${os}) --target … --output … main.ts`);
+    const match = COMPILE.exec(command);
+    assert.ok(match, `${name}: deno compile $(cat deploy/permissions.${os}) … --target … --output … main.ts`);
     assert.equal(match[1], os, `${name} bakes in the ${os} list`);
+    if (os === "linux") assert.ok(match[2], `${name} bakes in deploy/v8-flags`);
   }
   assert.match(TASKS["compile:linux"], /--target x86_64-unknown-linux-gnu --output dist\/linux-amd64\//);
   assert.match(
@@ -68,10 +74,9 @@ Deno.test("one permission list per OS: deno task start, the compile tasks and ev
       `FROM --platform=$BUILDPLATFORM denoland/deno:${Deno.version.deno} AS builder`,
       `${file}: the builder is the Deno the tests run on`,
     );
-    assert.ok(
-      builder.includes(`COPY deploy/permissions.${os} deploy/permissions.${os}`),
-      `${file} copies the list`,
-    );
+    const copied = builder.filter((line) => line.startsWith("COPY ")).join(" ");
+    assert.ok(copied.includes(`deploy/permissions.${os}`), `${file} copies the list`);
+    if (os === "linux") assert.ok(copied.includes("deploy/v8-flags"), `${file} copies the V8 flags`);
     assert.ok(builder.includes("RUN deno install --frozen --entrypoint main.ts"), `${file}: locked packages`);
     const used = [...builder.join("\n").matchAll(/deno task (compile:[\w-]+)/g)].map((m) => m[1]);
     assert.ok(used.length > 0, `${file} compiles through the tasks`);
