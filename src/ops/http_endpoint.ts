@@ -20,21 +20,38 @@ export interface HttpEndpointOptions {
   /** Names the endpoint in logs, e.g. `healthz`. */
   readonly name: string;
   readonly port: number;
-  /** All interfaces by default, like the Go provider's `:port`. */
+  /**
+   * All interfaces by default, IPv6 and IPv4 like the Go provider's `:port` (falling back to
+   * IPv4 only where the node has no IPv6).
+   */
   readonly hostname?: string;
   readonly logger: Logger;
   /** Path → handler; paths match exactly, as in Go's ServeMux without a trailing slash. */
   readonly routes: Readonly<Record<string, Route>>;
 }
 
-/** Starts listening; rejects when the port cannot be bound (e.g. already in use). */
+/** Thrown when an endpoint cannot listen, e.g. its port is taken on the host network. */
+export class EndpointBindError extends Error {
+  override name = "EndpointBindError";
+}
+
+/** Starts listening; rejects with {@link EndpointBindError} when the port cannot be bound. */
 export function serveHttp(options: HttpEndpointOptions): Promise<HttpEndpoint> {
+  if (options.hostname !== undefined) return listen(options, options.hostname);
+  return listen(options, "::").catch((error) =>
+    error instanceof EndpointBindError && error.cause instanceof Deno.errors.AddrInUse
+      ? Promise.reject(error)
+      : listen(options, "0.0.0.0")
+  );
+}
+
+function listen(options: HttpEndpointOptions, hostname: string): Promise<HttpEndpoint> {
   const listening = Promise.withResolvers<HttpEndpoint>();
   let server: Deno.HttpServer<Deno.NetAddr>;
   try {
     server = Deno.serve({
       port: options.port,
-      hostname: options.hostname ?? "0.0.0.0",
+      hostname,
       onListen: ({ port }) => {
         options.logger.info(`${options.name} endpoint listening`, {
           port,
@@ -52,7 +69,12 @@ export function serveHttp(options: HttpEndpointOptions): Promise<HttpEndpoint> {
     });
   } catch (error) {
     return Promise.reject(
-      new Error(`cannot serve ${options.name} on port ${options.port}: ${(error as Error).message}`),
+      new EndpointBindError(
+        `cannot serve ${options.name} on port ${options.port}: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      ),
     );
   }
   return listening.promise;

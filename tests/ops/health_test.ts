@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { serveHealth } from "../../src/ops/health.ts";
 import { silentLogger } from "../../src/ops/logger.ts";
+import { providerClient } from "../harness/grpc_client.ts";
 import { startProviderProcess } from "../harness/provider_process.ts";
 import { freePort } from "./metrics_text.ts";
 
@@ -65,5 +66,25 @@ Deno.test("healthz: a socket that accepts but never answers is a 503 after --hea
     await accepting.catch(() => {});
     for (const conn of held) conn.close();
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a health or metrics port already taken on the node is logged; the provider serves gRPC and the other endpoint all the same", async () => {
+  const taken = Deno.listen({ hostname: "0.0.0.0", port: 0 });
+  const port = (taken.addr as Deno.NetAddr).port;
+  const healthPort = freePort();
+  const provider = await startProviderProcess({
+    args: [`--prometheus-port=${port}`, `--healthz-port=${healthPort}`],
+  });
+  try {
+    const client = providerClient(provider.socketPath);
+    assert.equal((await client.version()).version, "v1alpha1");
+    client.close();
+    assert.equal((await get(`http://127.0.0.1:${healthPort}/healthz`)).body, "ok");
+    assert.match(provider.output(), new RegExp(`ERROR cannot serve metrics on port ${port}: .*in use`, "i"));
+    assert.match(provider.output(), /healthz endpoint listening/);
+  } finally {
+    assert.equal(await provider.stop(), 0);
+    taken.close();
   }
 });
