@@ -162,7 +162,7 @@ async function main(args: string[]): Promise<number> {
   };
   const goLabel = go ? `Go ${go.version}` : "Go";
   const rows = tableRows(ours, theirs, info);
-  const table = markdown(rows, info, goLabel);
+  const table = markdown(rows, info, goLabel, ours);
   await Deno.mkdir(opts.out, { recursive: true });
   await Deno.writeTextFile(`${opts.out}/latest.md`, table);
   await Deno.writeTextFile(

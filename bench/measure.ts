@@ -70,6 +70,8 @@ export interface BurstFigure {
 export interface ProviderFigures {
   readonly key: "ours" | "go";
   readonly label: string;
+  /** The runtime flags the process really ran with (`--v8-flags=…`), from /proc/<pid>/cmdline. */
+  readonly runtimeFlags: readonly string[];
   readonly readyMs: Summary;
   readonly readyRuns: readonly number[];
   readonly idleRss: Summary;
@@ -98,6 +100,7 @@ export async function measureProvider(put: ProviderUnderTest, ctx: MeasureContex
     idleRssRuns.push(treeMemory(provider.pid).rss);
   }
   const p = provider!;
+  const runtimeFlags = commandLine(p.pid).filter((arg) => arg.startsWith("--v8-flags"));
   try {
     await healthy(driver, p);
     const first = await driver.mounts(p.socketPath, [mountOf(names.firstMount, 1, "first")], 1);
@@ -132,6 +135,7 @@ export async function measureProvider(put: ProviderUnderTest, ctx: MeasureContex
     return {
       key: put.key,
       label: put.label,
+      runtimeFlags,
       readyMs: summarize(readyRuns),
       readyRuns,
       idleRss: summarize(idleRssRuns),
@@ -273,4 +277,12 @@ function round(value: number): number {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function commandLine(pid: number): string[] {
+  try {
+    return Deno.readTextFileSync(`/proc/${pid}/cmdline`).split("\0").filter((arg) => arg !== "");
+  } catch {
+    return [];
+  }
 }

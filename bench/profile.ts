@@ -175,6 +175,7 @@ async function main() {
       "latency-ms": { type: "string", default: "20" },
       "v8-flags": { type: "string" },
       "provider-arg": { type: "string", multiple: true, default: [] },
+      "swap-permission": { type: "string", multiple: true, default: [] },
     },
   });
   const phase = String(values.phase);
@@ -191,8 +192,13 @@ async function main() {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (listener.addr as Deno.NetAddr).port;
   listener.close();
+  // `--swap-permission=--allow-env` runs with that flag instead of the production one of its
+  // kind, to see what a permission costs.
+  const swaps = values["swap-permission"] as string[];
   const permissions = [
-    ...productionPermissions(),
+    ...productionPermissions().map((flag) =>
+      swaps.find((swap) => flag.split("=")[0] === swap.split("=")[0]) ?? flag
+    ),
     `--inspect-wait=127.0.0.1:${port}`,
     ...(values["v8-flags"] ? [`--v8-flags=${values["v8-flags"]}`] : []),
   ];

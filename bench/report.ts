@@ -207,7 +207,13 @@ function fmt(n: number): string {
 }
 
 /** The Markdown report: how the run was made, then the table. */
-export function markdown(rows: readonly Row[], info: RunInfo, goLabel: string): string {
+export function markdown(
+  rows: readonly Row[],
+  info: RunInfo,
+  goLabel: string,
+  ours?: ProviderFigures,
+): string {
+  const flags = ours?.runtimeFlags.length ? ours.runtimeFlags.map((flag) => `\`${flag}\``).join(" ") : "none";
   const lines = [
     `Run ${info.date} on ${info.machine}; load average before/after: ${info.loadBefore} / ${info.loadAfter}.`,
     `Emulator latency ${info.latencyMs} ms on every Key Vault and Entra request; ${info.runs} runs per P1 figure; ` +
@@ -215,6 +221,7 @@ export function markdown(rows: readonly Row[], info: RunInfo, goLabel: string): 
     (info.go
       ? `; ${goLabel} built with ${info.go.toolchain}${info.go.note ? ` (${info.go.note})` : ""}.`
       : "."),
+    `Our provider's V8 flags: ${flags}.`,
     ...(info.goMissing ? [`No Go column: ${info.goMissing}`] : []),
     "",
     `| Figure | Ours | ${goLabel} | Ours / Go | Target | Met |`,
