@@ -110,6 +110,12 @@ Deno.test("limits: exactly 4 MiB mounts, one byte more fails naming the limit; o
     await provider.stop();
     await emulator.close();
   }
+  const log = provider.output();
+  assert.ok(!log.includes("s".repeat(64)), "no secret content in the log");
+  assert.deepEqual(
+    [sp(0).clientsecret, ...emulator.issuedTokens()].filter((secret) => log.includes(secret)),
+    [],
+  );
 });
 
 function secretOf(n: number) {

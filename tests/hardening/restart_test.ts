@@ -9,7 +9,7 @@ import * as grpc from "@grpc/grpc-js";
 import { ProviderClient } from "../../src/server/proto.ts";
 import { startProviderProcess } from "../harness/provider_process.ts";
 import { startEmulator } from "../emulator/emulator.ts";
-import { AS, filesOf, request, SEED, valueOf } from "./world.ts";
+import { AS, filesOf, request, SEED, SEEDED_SECRETS, valueOf } from "./world.ts";
 import type { MountRequestJson, MountResponseJson } from "../harness/grpc_client.ts";
 
 /** The Secrets Store CSI Driver's channel settings (pkg/secrets-store/provider_client.go). */
@@ -67,6 +67,7 @@ Deno.test("restart: SIGKILL mid-mount, a new provider on the same socket, the dr
   const socketDir = await Deno.makeTempDir({ dir: "/tmp", prefix: "provider-restart-" });
   const env = emulator.env();
   let provider = await startProviderProcess({ env, socketDir });
+  const killed = provider;
   const client = driverClient(provider.socketPath);
   const expected = { alpha: valueOf("vault-a", "alpha") };
   try {
@@ -122,4 +123,9 @@ Deno.test("restart: SIGKILL mid-mount, a new provider on the same socket, the dr
     await emulator.close();
     await Deno.remove(socketDir, { recursive: true }).catch(() => {});
   }
+  const logs = killed.output() + provider.output();
+  assert.deepEqual(
+    [...SEEDED_SECRETS, ...emulator.issuedTokens()].filter((secret) => logs.includes(secret)),
+    [],
+  );
 });
