@@ -1,10 +1,12 @@
-import { runMount } from "./mount.ts";
-import { runValidate } from "./validate.ts";
+type Command = (args: readonly string[]) => Promise<number>;
 
-/** The one-shot commands of the binary, by their first argument. */
-const COMMANDS: Readonly<Record<string, (args: readonly string[]) => Promise<number>>> = {
-  validate: runValidate,
-  mount: runMount,
+/**
+ * The one-shot commands of the binary, by their first argument, each loaded only when run: the
+ * provider serving its socket never loads them (nor the mount pipeline they import).
+ */
+const COMMANDS: Readonly<Record<string, () => Promise<Command>>> = {
+  validate: async () => (await import("./validate.ts")).runValidate,
+  mount: async () => (await import("./mount.ts")).runMount,
 };
 
 /** The lines the provider's `--help` adds about the one-shot commands. */
@@ -16,6 +18,6 @@ export const COMMANDS_HELP = [
 
 /** Runs the command the first argument names, or returns undefined when it names none (serve). */
 export function runCommand(args: readonly string[]): Promise<number> | undefined {
-  const command = args.length > 0 ? COMMANDS[args[0]] : undefined;
-  return command?.(args.slice(1));
+  const load = args.length > 0 && Object.hasOwn(COMMANDS, args[0]) ? COMMANDS[args[0]] : undefined;
+  return load?.().then((command) => command(args.slice(1)));
 }

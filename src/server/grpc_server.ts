@@ -24,7 +24,7 @@ export type RpcObserver = (
 /** What the gRPC server is built from. */
 export interface ProviderServerOptions {
   readonly endpoint: Endpoint;
-  readonly mounter: Mounter;
+  readonly mounter: Pick<Mounter, "mount">;
   readonly logger: Logger;
   readonly onRpc?: RpcObserver;
   /** How a Unix socket is listened on (`--unix-listener`); `native` by default. */
