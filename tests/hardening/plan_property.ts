@@ -20,9 +20,10 @@ import { CLOUD_FILE, FILE_MARK, type MountInput, SECRET_MARK } from "./mount_inp
 /**
  * The longest any one input may take to be judged, measured as the lesser of wall-clock time
  * and the process's CPU time, so neither a busy machine nor other workers inflate it. Real
- * requests take about a millisecond; the slowest generated ones (1,000 objects) a few hundred.
+ * requests take about a millisecond; the slowest generated ones (1,000 objects, or the most
+ * YAML tokens allowed) a few hundred, and about two seconds under the provider's `--lite-mode`.
  */
-export const INPUT_TIME_BOUND_MS = 3_000;
+export const INPUT_TIME_BOUND_MS = 5_000;
 
 /** What judging one input found. */
 export interface PlanOutcome {
