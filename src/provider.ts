@@ -1,4 +1,3 @@
-import { ConcurrencyLimit } from "./cache/concurrency_limit.ts";
 import type { Mounter } from "./mount/mount.ts";
 import type { ProviderOptions } from "./mount/mount_types.ts";
 import type { ProviderFlags } from "./ops/flags.ts";
@@ -76,14 +75,6 @@ export function mountOptions(flags: ProviderFlags): ProviderOptions {
 }
 
 /**
- * At most this many mounts run at once; the others wait their turn (their deadline still runs). A burst of
- * pods with unrelated identities otherwise holds every credential, client and response of
- * 110 mounts in memory together: with 32 its peak stays under the chart's 100 MiB limit, in
- * about the same time, since the work shares one JavaScript thread either way.
- */
-export const MAX_CONCURRENT_MOUNTS = 32;
-
-/**
  * The mount pipeline, loaded when the first Mount arrives. The Azure SDKs, YAML and certificate
  * code it imports are most of the provider's start-up time and 10–15 MiB of its memory, which
  * the provider on a node that never mounts from Key Vault (the DaemonSet runs on every node)
@@ -91,15 +82,13 @@ export const MAX_CONCURRENT_MOUNTS = 32;
  */
 function loadedOnFirstMount(load: () => Promise<Mounter>): MountPipeline {
   let loading: Promise<Mounter> | undefined;
-  const turns = new ConcurrencyLimit(MAX_CONCURRENT_MOUNTS);
   return {
     mount(request, signal) {
       if (!loading) {
         loading = load();
         loading.catch(() => loading = undefined);
       }
-      const mounter = loading;
-      return turns.run(async () => (await mounter).mount(request, signal), signal);
+      return loading.then((mounter) => mounter.mount(request, signal));
     },
   };
 }
