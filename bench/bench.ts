@@ -7,7 +7,8 @@
  *
  * Flags: --latency-ms=20 --runs=30 --sizes=1,10,50 --burst-pods=110 --burst-objects=5
  * --burst-identities=11 --starts=5 --idle-ms=2000 --go-version=v1.8.2 --no-go
- * --out=bench/results --provider-arg=<flag> (repeatable, passed to our provider).
+ * --out=bench/results --provider-arg=<flag> (repeatable, passed to our provider) --render-only (the
+ * table, charts and README again from DIR/latest.json, measuring nothing).
  * The README is updated only when writing to the default bench/results.
  */
 import { parseArgs } from "node:util";
@@ -50,6 +51,7 @@ function options(args: string[]) {
       "no-go": { type: "boolean", default: false },
       out: { type: "string", default: DEFAULT_OUT },
       "provider-arg": { type: "string", multiple: true, default: [] },
+      "render-only": { type: "boolean", default: false },
     },
     strict: true,
   });
@@ -80,6 +82,7 @@ function options(args: string[]) {
     go: !values["no-go"],
     out: String(values.out).replace(/\/$/, ""),
     providerArgs: values["provider-arg"] as string[],
+    renderOnly: values["render-only"] as boolean,
   };
 }
 
@@ -97,6 +100,12 @@ async function main(args: string[]): Promise<number> {
   const started = performance.now();
   const log = (line: string) =>
     console.error(`[bench ${((performance.now() - started) / 1000).toFixed(1)}s] ${line}`);
+  if (opts.renderOnly) {
+    // Charts, table and README again from the last run's latest.json, measuring nothing.
+    const saved = JSON.parse(await Deno.readTextFile(`${opts.out}/latest.json`));
+    await writeOutputs(opts.out, saved.ours, saved.go ?? undefined, saved.info, log);
+    return 0;
+  }
   await ensurePythonGrpc(log);
 
   let go: Awaited<ReturnType<typeof goProviderBinary>> | undefined;
@@ -160,25 +169,35 @@ async function main(args: string[]): Promise<number> {
     goMissing,
     durationSeconds: Math.round((performance.now() - started) / 1000),
   };
-  const goLabel = go ? `Go ${go.version}` : "Go";
+  await writeOutputs(opts.out, ours, theirs, info, log);
+  return 0;
+}
+
+/** Writes the table, the JSON, both charts and (for bench/results) the README; prints the table. */
+async function writeOutputs(
+  out: string,
+  ours: ProviderFigures,
+  theirs: ProviderFigures | undefined,
+  info: RunInfo,
+  log: (line: string) => void,
+): Promise<void> {
+  const goLabel = info.go ? `Go ${info.go.version}` : "Go";
   const rows = tableRows(ours, theirs, info);
   const table = markdown(rows, info, goLabel, ours);
-  await Deno.mkdir(opts.out, { recursive: true });
-  await Deno.writeTextFile(`${opts.out}/latest.md`, table);
+  await Deno.mkdir(out, { recursive: true });
+  await Deno.writeTextFile(`${out}/latest.md`, table);
   await Deno.writeTextFile(
-    `${opts.out}/latest.json`,
+    `${out}/latest.json`,
     JSON.stringify({ info, rows, ours, go: theirs ?? null }, null, 1) + "\n",
   );
-  await Deno.writeTextFile(`${opts.out}/latency.svg`, latencySvg(ours, theirs, info));
-  await Deno.writeTextFile(`${opts.out}/burst.svg`, burstSvg(ours, theirs, info));
-  if (opts.out === DEFAULT_OUT) {
+  await Deno.writeTextFile(`${out}/latency.svg`, latencySvg(ours, theirs, info));
+  await Deno.writeTextFile(`${out}/burst.svg`, burstSvg(ours, theirs, info));
+  if (out === DEFAULT_OUT) {
     const section = `${table}\n![Mount latency against object count](bench/results/latency.svg)\n\n` +
       `![Burst timelines](bench/results/burst.svg)\n`;
     if (!await updateReadme(`${ROOT}README.md`, section)) log("README.md has no bench markers; not updated");
     // The repository's `deno fmt --check` covers the results and the README too.
-    const files = ["latest.md", "latest.json", "latency.svg", "burst.svg"].map((file) =>
-      `${opts.out}/${file}`
-    );
+    const files = ["latest.md", "latest.json", "latency.svg", "burst.svg"].map((file) => `${out}/${file}`);
     await new Deno.Command(Deno.execPath(), {
       args: ["fmt", "--quiet", ...files, `${ROOT}README.md`],
       cwd: ROOT,
@@ -186,10 +205,7 @@ async function main(args: string[]): Promise<number> {
       .output();
   }
   console.log(consoleTable(rows, goLabel));
-  console.log(
-    `\nwritten: ${opts.out}/latest.md, latest.json, latency.svg, burst.svg (${info.durationSeconds} s)`,
-  );
-  return 0;
+  console.log(`\nwritten: ${out}/latest.md, latest.json, latency.svg, burst.svg (${info.durationSeconds} s)`);
 }
 
 /** Installs Debian's python3-grpcio when /usr/bin/python3 cannot import grpc (as CI does). */

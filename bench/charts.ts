@@ -30,7 +30,7 @@ export function latencyChart(title: string, series: readonly LatencySeries[]): s
   const left = 70, right = 190, top = 40, bottom = 50;
   const sizes = [...new Set(series.flatMap((s) => s.points.map((p) => p.objects)))].sort((a, b) => a - b);
   const values = series.flatMap((s) => s.points.flatMap((p) => [p.median, p.p95])).filter((v) => v > 0);
-  const low = Math.pow(10, Math.floor(Math.log10(Math.min(...values, 1))));
+  const low = Math.pow(10, Math.floor(Math.log10(Math.min(...values))));
   const high = Math.pow(10, Math.ceil(Math.log10(Math.max(...values, 10))));
   const plotW = width - left - right, plotH = height - top - bottom;
   const x = (objects: number) =>
@@ -107,7 +107,7 @@ export function burstChart(
   title: string,
   rows: readonly { label: string; panels: readonly BurstPanel[] }[],
 ): string {
-  const panelW = 400, panelH = 220, gapX = 40, gapY = 70, left = 50, top = 75;
+  const panelW = 400, panelH = 220, gapX = 60, gapY = 70, left = 50, top = 75;
   const columns = Math.max(...rows.map((row) => row.panels.length), 1);
   const width = left + columns * panelW + (columns - 1) * gapX + 60;
   const height = top + rows.length * (panelH + gapY);
