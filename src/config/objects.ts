@@ -24,8 +24,9 @@ export const MAX_VERSION_HISTORY = 1000;
 /**
  * The most objects one mount lists, and the longest `objects` parameter read. The YAML is
  * parsed on every mount, on the thread that serves every pod of the node: each document is
- * also bounded in tokens (yaml.ts), and these bound the total, about a second of CPU under
- * `--lite-mode` for the most hostile text. 1,000 objects of five fields each take 170 KB.
+ * also bounded in tokens (yaml.ts), and these bound the total: about a second of CPU for the
+ * most hostile text, measured with V8's interpreter only (`--lite-mode`), the slowest
+ * setting. 1,000 objects of five fields each take 170 KB.
  */
 export const MAX_OBJECTS = 1000;
 export const MAX_OBJECTS_BYTES = 256 * 1024;

@@ -4,6 +4,8 @@
  * with a message that says what to change.
  */
 
+import { Buffer } from "node:buffer";
+
 /** The longest path the driver writes. */
 export const MAX_PATH_LENGTH = 4096;
 /** The longest element of a path the driver writes. */
@@ -22,14 +24,14 @@ export function filePathProblem(path: string): string | undefined {
   // A lone surrogate reaches the driver as U+FFFD, so two different names could become one.
   if (!path.isWellFormed()) return "file name must be valid Unicode (it has a lone surrogate)";
   // The driver counts bytes (Go's len), not characters.
-  if (utf8Length(path) > MAX_PATH_LENGTH) {
+  if (Buffer.byteLength(path, "utf8") > MAX_PATH_LENGTH) {
     return `file name must be at most ${MAX_PATH_LENGTH} bytes long`;
   }
   const elements = path.split("/");
   if (elements.some((element) => element === "" || element === ".")) {
     return "file name must be a clean path: no '.' element, no empty element, no leading or trailing '/'";
   }
-  if (elements.some((element) => utf8Length(element) > MAX_ELEMENT_LENGTH)) {
+  if (elements.some((element) => Buffer.byteLength(element, "utf8") > MAX_ELEMENT_LENGTH)) {
     return `each folder or file name must be at most ${MAX_ELEMENT_LENGTH} bytes long`;
   }
   return undefined;
@@ -83,18 +85,4 @@ function foldersOf(path: string): string[] {
     folders.push(path.slice(0, slash));
   }
   return folders;
-}
-
-function utf8Length(text: string): number {
-  let bytes = 0;
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code < 0x80) bytes += 1;
-    else if (code < 0x800) bytes += 2;
-    else if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length) {
-      bytes += 4;
-      i++;
-    } else bytes += 3;
-  }
-  return bytes;
 }

@@ -1,3 +1,4 @@
+import { Buffer } from "node:buffer";
 import type { MountResult } from "./mount_types.ts";
 
 /**
@@ -24,10 +25,10 @@ export class ResponseTooLargeError extends Error {
 export function mountResponseSize(result: MountResult): number {
   let size = 0;
   for (const { id, version } of result.objectVersions) {
-    size += field(field(utf8Length(id)) + field(utf8Length(version)));
+    size += field(field(Buffer.byteLength(id, "utf8")) + field(Buffer.byteLength(version, "utf8")));
   }
   for (const { path, mode, contents } of result.files) {
-    size += field(field(utf8Length(path)) + 1 + varintLength(mode) + field(contents.length));
+    size += field(field(Buffer.byteLength(path, "utf8")) + 1 + varintLength(mode) + field(contents.length));
   }
   return size;
 }
@@ -53,20 +54,6 @@ function varintLength(value: number): number {
   while (value >= 0x80) {
     value = Math.floor(value / 0x80);
     bytes++;
-  }
-  return bytes;
-}
-
-function utf8Length(text: string): number {
-  let bytes = 0;
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code < 0x80) bytes += 1;
-    else if (code < 0x800) bytes += 2;
-    else if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length && /[\udc00-\udfff]/.test(text[i + 1])) {
-      bytes += 4;
-      i++;
-    } else bytes += 3;
   }
   return bytes;
 }

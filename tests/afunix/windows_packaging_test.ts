@@ -23,10 +23,10 @@ function daemonSet(): Manifest {
   return documents[1];
 }
 
-Deno.test("compile:windows: the Windows permission list, the MSVC target, main.ts", () => {
+Deno.test("compile:windows: the Windows permission list, the V8 memory flags, the MSVC target, main.ts", () => {
   assert.equal(
     COMPILE,
-    "deno compile $(cat deploy/permissions.windows) --target x86_64-pc-windows-msvc " +
+    "deno compile $(cat deploy/permissions.windows) $(cat deploy/v8-flags) --target x86_64-pc-windows-msvc " +
       "--output dist/windows-amd64/secrets-store-csi-driver-provider-azure.exe main.ts",
   );
 });
@@ -64,7 +64,7 @@ Deno.test("Dockerfile.windows: Nano Server, no RUN in the Windows stage, runs th
   const builder = lines.slice(stages[0], stages[1]);
   const windows = lines.slice(stages[1]);
   assert.ok(builder.includes("RUN deno task compile:windows"));
-  assert.ok(builder.includes("COPY deploy/permissions.windows deploy/permissions.windows"));
+  assert.ok(builder.includes("COPY deploy/permissions.windows deploy/v8-flags deploy/"));
   assert.ok(lines.includes("ARG OSVERSION=ltsc2022"));
   assert.equal(windows[0], "FROM mcr.microsoft.com/windows/nanoserver:${OSVERSION}");
   assert.deepEqual(windows.filter((line) => line.startsWith("RUN")), [], "buildable from a Linux builder");

@@ -84,7 +84,7 @@ function checkLinuxDaemonSet(daemonSet: ValidatedDocument, image: string) {
   }]);
   assert.deepEqual(container.resources, {
     requests: { cpu: "50m", memory: "100Mi" },
-    limits: { cpu: "50m", memory: "100Mi" },
+    limits: { cpu: "50m", memory: "160Mi" },
   });
   assert.deepEqual(container.securityContext, {
     allowPrivilegeEscalation: false,

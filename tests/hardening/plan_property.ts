@@ -21,7 +21,7 @@ import { CLOUD_FILE, FILE_MARK, type MountInput, SECRET_MARK } from "./mount_inp
  * The longest any one input may take to be judged, measured as the lesser of wall-clock time
  * and the process's CPU time, so neither a busy machine nor other workers inflate it. Real
  * requests take about a millisecond; the slowest generated ones (1,000 objects, or the most
- * YAML tokens allowed) a few hundred, and about two seconds under the provider's `--lite-mode`.
+ * YAML tokens allowed) a few hundred, and about two seconds with V8's interpreter only (`--lite-mode`).
  */
 export const INPUT_TIME_BOUND_MS = 5_000;
 

@@ -49,7 +49,7 @@ Deno.test("one permission list per OS: deno task start, the compile tasks and ev
     const match = COMPILE.exec(command);
     assert.ok(match, `${name}: deno compile $(cat deploy/permissions.${os}) … --target … --output … main.ts`);
     assert.equal(match[1], os, `${name} bakes in the ${os} list`);
-    if (os === "linux") assert.ok(match[2], `${name} bakes in deploy/v8-flags`);
+    assert.ok(match[2], `${name} bakes in deploy/v8-flags`);
   }
   assert.match(TASKS["compile:linux"], /--target x86_64-unknown-linux-gnu --output dist\/linux-amd64\//);
   assert.match(
@@ -76,7 +76,7 @@ Deno.test("one permission list per OS: deno task start, the compile tasks and ev
     );
     const copied = builder.filter((line) => line.startsWith("COPY ")).join(" ");
     assert.ok(copied.includes(`deploy/permissions.${os}`), `${file} copies the list`);
-    if (os === "linux") assert.ok(copied.includes("deploy/v8-flags"), `${file} copies the V8 flags`);
+    assert.ok(copied.includes("deploy/v8-flags"), `${file} copies the V8 flags`);
     assert.ok(builder.includes("RUN deno install --frozen --entrypoint main.ts"), `${file}: locked packages`);
     const used = [...builder.join("\n").matchAll(/deno task (compile:[\w-]+)/g)].map((m) => m[1]);
     assert.ok(used.length > 0, `${file} compiles through the tasks`);
