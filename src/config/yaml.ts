@@ -41,8 +41,8 @@ const LONGEST_REMEMBERED = 16 * 1024;
 
 /**
  * How many tokens one document may have. The library keeps several objects per token while it
- * parses, about 400 bytes each: 100,000 tokens (64 KiB of `x,x,x…`) fill the provider's 48 MB
- * heap and end the process. 1,000 objects of five fields each are 7,000.
+ * parses, about 400 bytes each: 100,000 tokens (64 KiB of `x,x,x…`) filled the 48 MB heap the
+ * provider first ran with and ended it. 1,000 objects of five fields each are 7,000.
  */
 export const MAX_YAML_TOKENS = 20_000;
 

@@ -2,7 +2,7 @@
  * `deno task fuzz`: the plan property of plan_property.ts on many generated Mount requests
  * (100,000 by default), in one worker per core. A worker that reports no progress for
  * {@link STALL_MS} is stopped and the run fails: an input hangs. The task runs with the
- * provider's V8 flags (deploy/v8-flags: lite mode, 48 MB heap), so an input that would exhaust
+ * provider's V8 flags (deploy/v8-flags: its heap caps), so an input that would exhaust
  * the provider's heap ends a worker here too and fails the run. Prints the figures the README
  * reports and exits non-zero on any failure.
  *
