@@ -29,7 +29,9 @@ export function taskPermissions(task: string): string[] {
   const command: string = JSON.parse(Deno.readTextFileSync(`${ROOT}deno.json`)).tasks[task];
   const match = /^deno run (.*) main\.ts /.exec(command);
   if (!match) throw new Error(`task ${task} does not run main.ts: ${command}`);
-  return match[1].split(/\s+/);
+  // `$(cat deploy/permissions.tools)` is how tasks share a permission file.
+  const flags = match[1].replace(/\$\(cat ([^)]+)\)/g, (_, file) => Deno.readTextFileSync(`${ROOT}${file}`));
+  return flags.split(/\s+/).filter(Boolean);
 }
 
 /** Runs `deno run <permissions> main.ts <args>`. */

@@ -45,7 +45,7 @@ Deno.test("one permission list per OS: deno task start, the compile tasks and ev
   const compileTasks = Object.entries(TASKS).filter(([name]) => name.startsWith("compile:"));
   assert.ok(compileTasks.length >= 2, "linux and linux-arm64 (and windows when it exists)");
   for (const [name, command] of compileTasks) {
-    const os = name.includes("windows") ? "windows" : "linux";
+    const os = name.includes("windows") ? "windows" : name.includes("tools") ? "tools" : "linux";
     const match = COMPILE.exec(command);
     assert.ok(match, `${name}: deno compile $(cat deploy/permissions.${os}) … --target … --output … main.ts`);
     assert.equal(match[1], os, `${name} bakes in the ${os} list`);
