@@ -7,26 +7,20 @@ import { readManifest } from "../../src/cli/manifest.ts";
 import { readNodePublishSecret } from "../../src/cli/node_publish_secret.ts";
 import { providerClient } from "../harness/grpc_client.ts";
 import { startProviderProcess } from "../harness/provider_process.ts";
+import { SEED as BASE_SEED, SP, TENANT } from "../integration/fixtures.ts";
 import { runCli, runTask, taskPermissions } from "./run_cli.ts";
 
 /** Writing --out needs symlinks, which Deno allows only with the mount task's unscoped grants. */
 const MOUNT_TASK = taskPermissions("mount");
 
-const TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47";
-const SP = { clientid: "11111111-1111-1111-1111-111111111111", clientsecret: "sp-Secret~value.1" };
 const WI_CLIENT = "33333333-3333-3333-3333-333333333333";
 const VALUES = ["first-Passw0rd", "leaked-Passw0rd", "current-Passw0rd", "ak_live_0123456789abcdef"];
 
+/** The integration seed, plus a workload identity federated with the `app` service account. */
 const SEED = {
-  tokenLifetimeSeconds: 3599,
+  ...BASE_SEED,
   identities: [
-    {
-      name: "sp-app",
-      kind: "servicePrincipal",
-      tenant: TENANT,
-      clientId: SP.clientid,
-      clientSecret: SP.clientsecret,
-    },
+    ...BASE_SEED.identities,
     {
       name: "wi-app",
       kind: "workload",
@@ -35,32 +29,7 @@ const SEED = {
       subjects: ["system:serviceaccount:default:app"],
     },
   ],
-  vaults: [{
-    name: "demo-vault",
-    cloud: "AzurePublicCloud",
-    tenant: TENANT,
-    readers: ["sp-app", "wi-app"],
-    secrets: [
-      {
-        name: "db-password",
-        versions: [
-          { version: "0b1c8a7e2f9d4c6b8e1a3d5f7c9b2e40", value: "first-Passw0rd", created: 1700000000 },
-          {
-            version: "7d3e9f1a5c2b4e8d9a6f0c1b3e5d7a91",
-            value: "leaked-Passw0rd",
-            enabled: false,
-            created: 1700086400,
-          },
-          { version: "c4f2a8e6b1d94f3a8c7e5b2d0f1a9e63", value: "current-Passw0rd", created: 1700172800 },
-        ],
-      },
-      {
-        name: "api-key",
-        versions: [{ version: "5e8a1c3f7b9d4e2a6c0f8b1d3e5a7c92", value: "ak_live_0123456789abcdef" }],
-      },
-      { name: "blob-b64", versions: [{ version: "aa01", value: "AAEC/f7/" }] },
-    ],
-  }],
+  vaults: BASE_SEED.vaults.map((vault) => ({ ...vault, readers: [...vault.readers, "wi-app"] })),
 };
 
 const OBJECTS = `
