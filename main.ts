@@ -5,7 +5,7 @@
  */
 import { COMMANDS_HELP, runCommand } from "./src/cli/commands.ts";
 import { FlagError, parseFlags, usage } from "./src/ops/flags.ts";
-import { createLogger } from "./src/ops/logger.ts";
+import { createLogger } from "./src/log/logger.ts";
 import { startProvider } from "./src/provider.ts";
 import { PROVIDER_NAME, PROVIDER_VERSION } from "./src/version.ts";
 

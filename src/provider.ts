@@ -4,9 +4,9 @@ import type { ProviderFlags } from "./ops/flags.ts";
 import { readGrantedTextFile } from "./ops/granted_files.ts";
 import { serveHealth } from "./ops/health.ts";
 import type { HttpEndpoint } from "./ops/http_endpoint.ts";
-import type { Logger } from "./ops/logger.ts";
+import type { Logger } from "./log/logger.ts";
 import { ProviderMetrics, serveMetrics } from "./ops/metrics.ts";
-import { parseEndpoint } from "./server/endpoint.ts";
+import { parseEndpoint } from "./transport/endpoint.ts";
 import { ProviderServer } from "./server/grpc_server.ts";
 
 /** A running provider: its server and how to stop it. */

@@ -1,4 +1,4 @@
-import { suggestName } from "../config/suggest.ts";
+import { suggestName } from "../text/suggest.ts";
 import type { YamlPath } from "../config/yaml.ts";
 import type { Diagnostic } from "./diagnostic.ts";
 import { isMap } from "./manifest.ts";

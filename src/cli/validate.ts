@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import { countBySeverity } from "./diagnostic.ts";
-import { type LintOptions, lintSecretProviderClass, PLACEHOLDERS } from "./lint.ts";
+import { type LintOptions, lintSecretProviderClass, PLACEHOLDERS } from "./validate_class.ts";
 import { readManifest } from "./manifest.ts";
 import {
   buildReport,

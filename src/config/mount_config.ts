@@ -4,14 +4,14 @@ import {
   cloudFromEnvironmentFile,
   isCloudName,
   wellKnownCloud,
-} from "./clouds.ts";
-import { InvalidMountConfigError } from "./errors.ts";
-import { parseGoBool } from "./go_bool.ts";
+} from "../cloud/clouds.ts";
+import { InvalidMountConfigError } from "../errors.ts";
+import { parseGoBool } from "../text/go_bool.ts";
 import { ObjectSpec } from "./object_spec.ts";
-import { parseObjects } from "./objects.ts";
+import { parseObjects } from "./objects_parameter.ts";
 import { ConfigProblem, ProblemList } from "./problems.ts";
 import { DecodedMountRequest } from "./request.ts";
-import { suggestName } from "./suggest.ts";
+import { suggestName } from "../text/suggest.ts";
 
 /** Pod-info keys the driver adds to the attributes. */
 export const POD_NAME = "csi.storage.k8s.io/pod.name";

@@ -1,5 +1,5 @@
-import { InvalidMountConfigError } from "./errors.ts";
-import { describeJsonSyntaxError } from "./json_syntax.ts";
+import { InvalidMountConfigError } from "../errors.ts";
+import { describeJsonSyntaxError } from "../text/json_syntax.ts";
 
 /** The three JSON-encoded fields of a MountRequest, decoded. */
 export interface DecodedMountRequest {

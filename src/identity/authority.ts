@@ -1,4 +1,4 @@
-import type { CloudEnvironment } from "../config/clouds.ts";
+import type { CloudEnvironment } from "../cloud/clouds.ts";
 import { type AdditionalPolicy, pooledConnectionsPolicy } from "../net/connection_pool.ts";
 
 /** The options that point an @azure/identity credential at one cloud's Entra ID. */

@@ -1,4 +1,4 @@
-import { InvalidMountConfigError } from "../config/errors.ts";
+import { InvalidMountConfigError } from "../errors.ts";
 import type { IdentityMode, ResolvedIdentity } from "./identity_mode.ts";
 
 /**

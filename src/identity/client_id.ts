@@ -1,4 +1,4 @@
-import { InvalidMountConfigError } from "../config/errors.ts";
+import { InvalidMountConfigError } from "../errors.ts";
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

@@ -1,6 +1,6 @@
 import { Buffer } from "node:buffer";
-import { InvalidMountConfigError } from "../config/errors.ts";
-import { describeJsonSyntaxError } from "../config/json_syntax.ts";
+import { InvalidMountConfigError } from "../errors.ts";
+import { describeJsonSyntaxError } from "../text/json_syntax.ts";
 
 /** The audience of the service-account token that workload identity exchanges at Entra ID. */
 export const TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange";

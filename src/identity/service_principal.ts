@@ -1,6 +1,6 @@
 import { ClientSecretCredential } from "@azure/identity";
 import { createHmac, randomBytes } from "node:crypto";
-import { InvalidMountConfigError } from "../config/errors.ts";
+import { InvalidMountConfigError } from "../errors.ts";
 import type { MountConfig } from "../config/mount_config.ts";
 import { authorityOptions } from "./authority.ts";
 import type { IdentityMode, ResolvedIdentity } from "./identity_mode.ts";

@@ -1,5 +1,5 @@
 import type { AccessToken, GetTokenOptions, TokenCredential } from "@azure/identity";
-import { InFlight } from "../cache/in_flight.ts";
+import { InFlight } from "../concurrency/in_flight.ts";
 
 /**
  * Wraps a credential so that concurrent token requests for the same scopes share one

@@ -1,13 +1,13 @@
-import { InFlight } from "../cache/in_flight.ts";
-import { mapLimited } from "../cache/limit.ts";
-import { InvalidMountConfigError } from "../config/errors.ts";
+import { InFlight } from "../concurrency/in_flight.ts";
+import { mapLimited } from "../concurrency/limiter.ts";
+import { InvalidMountConfigError } from "../errors.ts";
 import { objectLabel } from "../config/object_spec.ts";
 import { conflictingPaths, filePathProblem } from "../config/paths.ts";
 import { CredentialCache } from "../identity/credentials.ts";
 import { describeAzureError, ObjectError } from "../keyvault/errors.ts";
 import { VaultAccess, VaultClients } from "../keyvault/vault_clients.ts";
 import { Fetched, ObjectFormatError, OutputFile, VersionProperties } from "../objects/object_type.ts";
-import type { Logger } from "../ops/logger.ts";
+import type { Logger } from "../log/logger.ts";
 import type {
   MountFile,
   MountObserver,

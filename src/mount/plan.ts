@@ -1,16 +1,16 @@
-import { InvalidMountConfigError } from "../config/errors.ts";
+import { InvalidMountConfigError } from "../errors.ts";
 import type { ConfigEnvironment, MountConfig } from "../config/mount_config.ts";
 import { readMountConfig } from "../config/mount_config.ts";
 import { objectLabel, ObjectSpec } from "../config/object_spec.ts";
 import { filePathProblem, PathSet } from "../config/paths.ts";
 import { type ConfigProblem, ProblemList } from "../config/problems.ts";
-import { clip } from "../config/readable_text.ts";
+import { clip } from "../text/readable_text.ts";
 import { decodeMountRequest } from "../config/request.ts";
-import { suggestName } from "../config/suggest.ts";
+import { suggestName } from "../text/suggest.ts";
 import type { IdentityContext, ResolvedIdentity } from "../identity/identity_mode.ts";
-import { resolveIdentity } from "../identity/modes.ts";
+import { resolveIdentity } from "../identity/registry.ts";
 import type { ObjectType } from "../objects/object_type.ts";
-import { OBJECT_TYPES } from "../objects/types.ts";
+import { OBJECT_TYPES } from "../objects/registry.ts";
 import type { MountRequestFields } from "./mount_types.ts";
 
 /** One object of a mount with the type strategy that will fetch and format it. */

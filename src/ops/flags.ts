@@ -1,13 +1,13 @@
-import { CLOUD_NAMES, isCloudName } from "../config/clouds.ts";
-import { parseGoBool } from "../config/go_bool.ts";
-import { suggestName } from "../config/suggest.ts";
-import { DEFAULT_ENDPOINT, InvalidEndpointError, parseEndpoint } from "../server/endpoint.ts";
+import { CLOUD_NAMES, isCloudName } from "../cloud/clouds.ts";
+import { parseGoBool } from "../text/go_bool.ts";
+import { suggestName } from "../text/suggest.ts";
+import { DEFAULT_ENDPOINT, InvalidEndpointError, parseEndpoint } from "../transport/endpoint.ts";
 import {
   defaultUnixListener,
   isUnixListenerKind,
   UNIX_LISTENER_KINDS,
   type UnixListenerKind,
-} from "../server/unix_listener.ts";
+} from "../transport/unix_listener.ts";
 
 /** Thrown for an unknown flag or a value a flag cannot take; the CLI prints it and exits 2. */
 export class FlagError extends Error {

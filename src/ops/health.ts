@@ -4,12 +4,12 @@
  * `grpc.health.v1.Health/Check`, so a provider whose socket stopped answering is restarted.
  */
 import * as grpc from "@grpc/grpc-js";
-import { type Endpoint, grpcTarget } from "../server/endpoint.ts";
-import { healthCheckOverAfUnix } from "../server/afunix/health_check.ts";
-import { HealthClient } from "../server/proto.ts";
-import type { UnixListenerKind } from "../server/unix_listener.ts";
+import { type Endpoint, grpcTarget } from "../transport/endpoint.ts";
+import { healthCheckOverAfUnix } from "../transport/afunix/health_check.ts";
+import { HealthClient } from "../transport/proto.ts";
+import type { UnixListenerKind } from "../transport/unix_listener.ts";
 import { goCodeName } from "./grpc_code_names.ts";
-import type { Logger } from "./logger.ts";
+import type { Logger } from "../log/logger.ts";
 import { type HttpEndpoint, serveHttp } from "./http_endpoint.ts";
 
 /** Where the health endpoint listens and what it checks. */

@@ -2,7 +2,7 @@
  * A small HTTP listener for the operational endpoints (/healthz, /metrics): exact-path routes,
  * 404 for everything else, and a graceful close.
  */
-import type { Logger } from "./logger.ts";
+import type { Logger } from "../log/logger.ts";
 
 /** A running HTTP endpoint. */
 export interface HttpEndpoint {

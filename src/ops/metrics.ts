@@ -6,7 +6,7 @@ import client from "prom-client";
 import type { MountObserver } from "../mount/mount_types.ts";
 import type { RpcObserver } from "../server/grpc_server.ts";
 import { goCodeName } from "./grpc_code_names.ts";
-import type { Logger } from "./logger.ts";
+import type { Logger } from "../log/logger.ts";
 import { type HttpEndpoint, serveHttp } from "./http_endpoint.ts";
 
 /** The histogram buckets of both metrics, in seconds (the Go provider's OpenTelemetry view). */

@@ -1,15 +1,15 @@
 import * as grpc from "@grpc/grpc-js";
 import type { Mounter } from "../mount/mount.ts";
 import type { MountResult } from "../mount/mount_types.ts";
-import type { Logger } from "../ops/logger.ts";
+import type { Logger } from "../log/logger.ts";
 import { PROVIDER_NAME, PROVIDER_VERSION } from "../version.ts";
-import { Endpoint, grpcTarget } from "./endpoint.ts";
-import { healthService, providerService } from "./proto.ts";
+import { Endpoint, grpcTarget } from "../transport/endpoint.ts";
+import { healthService, providerService } from "../transport/proto.ts";
 import { mountStatus } from "./status.ts";
-import { bindPrivateSocket, removeStaleSocket } from "./socket.ts";
-import type { UnixAcceptor } from "./afunix/acceptor.ts";
-import { serveWithFfiListener } from "./afunix/grpc_listener.ts";
-import type { UnixListenerKind } from "./unix_listener.ts";
+import { bindPrivateSocket, removeStaleSocket } from "../transport/socket.ts";
+import type { UnixAcceptor } from "../transport/afunix/acceptor.ts";
+import { serveWithFfiListener } from "../transport/afunix/grpc_listener.ts";
+import type { UnixListenerKind } from "../transport/unix_listener.ts";
 
 /** The API version of the driver contract this provider implements. */
 export const API_VERSION = "v1alpha1";

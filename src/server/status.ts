@@ -1,6 +1,6 @@
 import { status as GrpcStatus } from "@grpc/grpc-js";
-import { InvalidMountConfigError } from "../config/errors.ts";
-import { readableLine } from "../config/readable_text.ts";
+import { InvalidMountConfigError } from "../errors.ts";
+import { readableLine } from "../text/readable_text.ts";
 import { FailureKind, ObjectError } from "../keyvault/errors.ts";
 import { ResponseTooLargeError } from "../mount/response_size.ts";
 

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { parseAllDocuments } from "yaml";
 import { parseFlags } from "../../src/ops/flags.ts";
-import { parseEndpoint } from "../../src/server/endpoint.ts";
+import { parseEndpoint } from "../../src/transport/endpoint.ts";
 
 const ROOT = new URL("../../", import.meta.url);
 const read = (path: string) => Deno.readTextFileSync(new URL(path, ROOT));

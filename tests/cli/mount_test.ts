@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { type Emulator, startEmulator } from "../emulator/emulator.ts";
 import { driverMountRequest } from "../../src/cli/driver_request.ts";
-import { classInputs } from "../../src/cli/lint.ts";
+import { classInputs } from "../../src/cli/validate_class.ts";
 import { readManifest } from "../../src/cli/manifest.ts";
 import { readNodePublishSecret } from "../../src/cli/node_publish_secret.ts";
 import { providerClient } from "../harness/grpc_client.ts";

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { DEFAULT_PROVIDER_OPTIONS } from "../../src/mount/mount_types.ts";
 import { Mounter } from "../../src/mount/mount.ts";
 import { parseFlags } from "../../src/ops/flags.ts";
-import { silentLogger } from "../../src/ops/logger.ts";
+import { silentLogger } from "../../src/log/logger.ts";
 import { serviceAccountJwt, serviceAccountTokens } from "../integration/identity_fixtures.ts";
 import { validate, type ValidatedDocument } from "./k8s_validate.ts";
 

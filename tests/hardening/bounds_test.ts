@@ -1,13 +1,13 @@
 /** Unit tests of the bounds the hardening added: readable text, JSON errors, YAML, paths, logs. */
 import assert from "node:assert/strict";
-import { InvalidMountConfigError } from "../../src/config/errors.ts";
-import { describeJsonSyntaxError } from "../../src/config/json_syntax.ts";
-import { MAX_OBJECTS, MAX_OBJECTS_BYTES, parseObjects } from "../../src/config/objects.ts";
+import { InvalidMountConfigError } from "../../src/errors.ts";
+import { describeJsonSyntaxError } from "../../src/text/json_syntax.ts";
+import { MAX_OBJECTS, MAX_OBJECTS_BYTES, parseObjects } from "../../src/config/objects_parameter.ts";
 import { conflictingPaths, filePathProblem, PathSet } from "../../src/config/paths.ts";
 import { ProblemList } from "../../src/config/problems.ts";
-import { clip, MAX_MESSAGE_LENGTH, readableLine } from "../../src/config/readable_text.ts";
+import { clip, MAX_MESSAGE_LENGTH, readableLine } from "../../src/text/readable_text.ts";
 import { MAX_YAML_TOKENS, parseYamlStrings } from "../../src/config/yaml.ts";
-import { createLogger } from "../../src/ops/logger.ts";
+import { createLogger } from "../../src/log/logger.ts";
 
 Deno.test("readableLine: one line, control and direction characters escaped, lone surrogates replaced", () => {
   assert.equal(readableLine("a\nb\r\tc\u0000d\u001be"), "a\\nb\\r\\tc\\u0000d\\u001be");

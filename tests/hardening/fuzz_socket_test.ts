@@ -7,10 +7,10 @@
 import assert from "node:assert/strict";
 import { status as GrpcStatus } from "@grpc/grpc-js";
 import fc from "fast-check";
-import { InvalidMountConfigError } from "../../src/config/errors.ts";
+import { InvalidMountConfigError } from "../../src/errors.ts";
 import { Mounter } from "../../src/mount/mount.ts";
 import { DEFAULT_PROVIDER_OPTIONS } from "../../src/mount/mount_types.ts";
-import { silentLogger } from "../../src/ops/logger.ts";
+import { silentLogger } from "../../src/log/logger.ts";
 import { providerClient } from "../harness/grpc_client.ts";
 import { startWorld } from "../integration/fixtures.ts";
 import { mountInput, SECRET_MARK } from "./mount_inputs.ts";

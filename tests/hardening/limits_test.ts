@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { status as GrpcStatus } from "@grpc/grpc-js";
 import { DRIVER_MAX_RESPONSE_BYTES } from "../../src/mount/response_size.ts";
-import { providerService } from "../../src/server/proto.ts";
+import { providerService } from "../../src/transport/proto.ts";
 import { startEmulator } from "../emulator/emulator.ts";
 import { derivedHex } from "../emulator/seed.ts";
 import { providerClient } from "../harness/grpc_client.ts";

@@ -7,12 +7,12 @@
 import assert from "node:assert/strict";
 import process from "node:process";
 import { status as GrpcStatus } from "@grpc/grpc-js";
-import { InvalidMountConfigError } from "../../src/config/errors.ts";
-import { MAX_MESSAGE_LENGTH } from "../../src/config/readable_text.ts";
+import { InvalidMountConfigError } from "../../src/errors.ts";
+import { MAX_MESSAGE_LENGTH } from "../../src/text/readable_text.ts";
 import { Mounter } from "../../src/mount/mount.ts";
 import { DEFAULT_PROVIDER_OPTIONS } from "../../src/mount/mount_types.ts";
 import { basePaths } from "../../src/mount/plan.ts";
-import { silentLogger } from "../../src/ops/logger.ts";
+import { silentLogger } from "../../src/log/logger.ts";
 import { mountStatus } from "../../src/server/status.ts";
 import { driverPathProblem } from "./driver_paths.ts";
 import { CLOUD_FILE, FILE_MARK, type MountInput, SECRET_MARK } from "./mount_inputs.ts";

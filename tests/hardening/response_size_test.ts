@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { mountResponseSize } from "../../src/mount/response_size.ts";
-import { providerService } from "../../src/server/proto.ts";
+import { providerService } from "../../src/transport/proto.ts";
 
 Deno.test("mountResponseSize is the size of the MountResponse the server encodes", () => {
   const text = fc.string({ unit: "binary", maxLength: 300 });

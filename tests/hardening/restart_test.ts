@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
-import { ProviderClient } from "../../src/server/proto.ts";
+import { ProviderClient } from "../../src/transport/proto.ts";
 import { startProviderProcess } from "../harness/provider_process.ts";
 import { startEmulator } from "../emulator/emulator.ts";
 import { AS, filesOf, request, SEED, SEEDED_SECRETS, valueOf } from "./world.ts";

@@ -3,7 +3,7 @@
  * the driver's 4 MiB receive limit, as the Secrets Store CSI Driver does.
  */
 import * as grpc from "@grpc/grpc-js";
-import { HealthClient, ProviderClient } from "../../src/server/proto.ts";
+import { HealthClient, ProviderClient } from "../../src/transport/proto.ts";
 
 /** A MountRequest as the driver builds it. */
 export interface MountRequestJson {

@@ -9,7 +9,7 @@ import { providerClient } from "../harness/grpc_client.ts";
 import { productionPermissions, startProviderProcess } from "../harness/provider_process.ts";
 import { pythonCall, pythonMount } from "../harness/python_client.ts";
 import { mountRequest } from "../harness/spc.ts";
-import { PLATFORMS } from "../../src/server/afunix/platform.ts";
+import { PLATFORMS } from "../../src/transport/afunix/platform.ts";
 import { SEEDED_VALUES, SP, startWorld } from "./fixtures.ts";
 
 const FFI_GRANT = `--allow-ffi=${PLATFORMS.linux.library}`;

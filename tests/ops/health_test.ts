@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { serveHealth } from "../../src/ops/health.ts";
-import { silentLogger } from "../../src/ops/logger.ts";
+import { silentLogger } from "../../src/log/logger.ts";
 import { providerClient } from "../harness/grpc_client.ts";
 import { startProviderProcess } from "../harness/provider_process.ts";
 import { freePort } from "./metrics_text.ts";

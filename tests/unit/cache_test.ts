@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { BoundedMap } from "../../src/cache/bounded_map.ts";
-import { InFlight } from "../../src/cache/in_flight.ts";
-import { mapLimited } from "../../src/cache/limit.ts";
+import { InFlight } from "../../src/concurrency/in_flight.ts";
+import { mapLimited } from "../../src/concurrency/limiter.ts";
 import { pickVersions } from "../../src/mount/mount.ts";
 
 Deno.test("BoundedMap forgets the least recently used entry", () => {

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { ClientSecretCredential, ManagedIdentityCredential } from "@azure/identity";
-import { cloudFromEnvironmentFile, wellKnownCloud } from "../../src/config/clouds.ts";
+import { cloudFromEnvironmentFile, wellKnownCloud } from "../../src/cloud/clouds.ts";
 import { authorityOptions } from "../../src/identity/authority.ts";
 import { pooledConnectionsPolicy } from "../../src/net/connection_pool.ts";
 import { NmiCredential } from "../../src/identity/pod_identity.ts";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { readMountConfig } from "../../src/config/mount_config.ts";
-import { parseGoBool } from "../../src/config/go_bool.ts";
+import { parseGoBool } from "../../src/text/go_bool.ts";
 import { objectsYaml } from "../harness/spc.ts";
 
 const environment = {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseObjects } from "../../src/config/objects.ts";
+import { parseObjects } from "../../src/config/objects_parameter.ts";
 import { ProblemList } from "../../src/config/problems.ts";
 import { conflictingPaths, filePathProblem } from "../../src/config/paths.ts";
 import { objectsYaml } from "../harness/spc.ts";

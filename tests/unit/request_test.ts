@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { InvalidMountConfigError } from "../../src/config/errors.ts";
+import { InvalidMountConfigError } from "../../src/errors.ts";
 import { decodeMountRequest } from "../../src/config/request.ts";
 
 const good = { attributes: '{"a":"b"}', secrets: "null", permission: "420" };

@@ -1,5 +1,5 @@
-import { InvalidMountConfigError } from "./errors.ts";
-import { describeJsonSyntaxError } from "./json_syntax.ts";
+import { InvalidMountConfigError } from "../errors.ts";
+import { describeJsonSyntaxError } from "../text/json_syntax.ts";
 
 /** The endpoints of one Azure cloud that a mount needs. */
 export interface CloudEnvironment {

@@ -1,4 +1,4 @@
-import { readableLine } from "./readable_text.ts";
+import { readableLine } from "./text/readable_text.ts";
 
 /**
  * A mount request that cannot succeed as written: bad JSON, a missing parameter, an object

@@ -1,4 +1,4 @@
-import { InvalidMountConfigError } from "./errors.ts";
+import { InvalidMountConfigError } from "../errors.ts";
 
 const TRUE_WORDS = new Set(["1", "t", "T", "TRUE", "true", "True"]);
 const FALSE_WORDS = new Set(["0", "f", "F", "FALSE", "false", "False"]);

@@ -1,4 +1,4 @@
-import { InvalidMountConfigError } from "../config/errors.ts";
+import { InvalidMountConfigError } from "../errors.ts";
 import type { MountConfig } from "../config/mount_config.ts";
 import type { IdentityContext, IdentityMode, ResolvedIdentity } from "./identity_mode.ts";
 import { azureTokenProxy } from "./azure_token_proxy.ts";

@@ -1,7 +1,7 @@
 import { ObjectEncoding, ObjectFormat, ObjectSpec } from "./object_spec.ts";
 import { filePathProblem } from "./paths.ts";
 import { ProblemList } from "./problems.ts";
-import { suggestName } from "./suggest.ts";
+import { suggestName } from "../text/suggest.ts";
 import { parseYamlStrings, TokenBudget, TokenBudgetError, YamlError } from "./yaml.ts";
 import { MAX_FILE_MODE } from "./request.ts";
 

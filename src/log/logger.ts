@@ -1,4 +1,4 @@
-import { readableLine } from "../config/readable_text.ts";
+import { readableLine } from "../text/readable_text.ts";
 
 /** Structured fields of a log line. Values are ids, names and counts: never secret content. */
 export type LogFields = Record<string, string | number | boolean | undefined>;

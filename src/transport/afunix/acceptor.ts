@@ -1,4 +1,4 @@
-import type { Logger } from "../../ops/logger.ts";
+import type { Logger } from "../../log/logger.ts";
 import { bindPrivateSocket } from "../socket.ts";
 import { SocketStream } from "./socket_stream.ts";
 import { SHUT_RDWR, type Sockets } from "./sockets.ts";

@@ -1,5 +1,5 @@
 import * as grpc from "@grpc/grpc-js";
-import type { Logger } from "../../ops/logger.ts";
+import type { Logger } from "../../log/logger.ts";
 import { UnixAcceptor } from "./acceptor.ts";
 import { loadSockets } from "./sockets.ts";
 
