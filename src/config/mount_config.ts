@@ -6,11 +6,14 @@ import {
   wellKnownCloud,
 } from "../cloud/clouds.ts";
 import { InvalidMountConfigError } from "../errors.ts";
+import type { IdentityMode, IdentityRequest } from "../identity/identity_mode.ts";
+import { IDENTITY_PARAMETERS, IDENTITY_SWITCHES, selectIdentityMode } from "../identity/registry.ts";
 import { parseGoBool } from "../text/go_bool.ts";
 import { ObjectSpec } from "./object_spec.ts";
 import { parseObjects } from "./objects_parameter.ts";
 import { ConfigProblem, ProblemList } from "./problems.ts";
 import { DecodedMountRequest } from "./request.ts";
+import { orList } from "../text/or_list.ts";
 import { suggestName } from "../text/suggest.ts";
 
 /** Pod-info keys the driver adds to the attributes. */
@@ -19,44 +22,33 @@ export const POD_NAMESPACE = "csi.storage.k8s.io/pod.namespace";
 export const POD_UID = "csi.storage.k8s.io/pod.uid";
 export const SERVICE_ACCOUNT_TOKENS = "csi.storage.k8s.io/serviceAccount.tokens";
 
-/** The SecretProviderClass parameters this provider reads (keys are case-sensitive). */
-export const PARAMETERS = [
+/**
+ * The SecretProviderClass parameters this provider reads (keys are case-sensitive): its own,
+ * then those the identity modes declare.
+ */
+export const PARAMETERS: readonly string[] = [
   "keyvaultName",
   "tenantID",
   "tenantId",
   "cloudName",
   "cloudEnvFileName",
-  "usePodIdentity",
-  "useVMManagedIdentity",
-  "userAssignedIdentityID",
-  "clientID",
-  "useAzureTokenProxy",
   "objects",
-] as const;
+  ...IDENTITY_SWITCHES,
+  ...IDENTITY_PARAMETERS,
+];
 
 /** Keys the driver or Kubernetes puts in the attributes that are not ours to judge. */
 const FOREIGN_KEYS = ["secretProviderClass", "providerName"];
 
 /** Everything one mount needs, validated; nothing after this parses the request again. */
 export interface MountConfig {
-  readonly podName: string;
-  readonly podNamespace: string;
-  /** The pod's uid, "" when the driver sends none (tells a pod from a later one of the same name). */
-  readonly podUid: string;
   readonly keyvaultName: string;
   /** `https://<vault>.<cloud suffix>` */
   readonly vaultUrl: string;
-  readonly tenantId: string;
   readonly cloud: CloudEnvironment;
-  readonly usePodIdentity: boolean;
-  readonly useVMManagedIdentity: boolean;
-  readonly useAzureTokenProxy: boolean;
-  readonly userAssignedIdentityID: string;
-  readonly clientID: string;
-  /** The raw `csi.storage.k8s.io/serviceAccount.tokens` JSON, or "" when absent. */
-  readonly serviceAccountTokens: string;
-  /** nodePublishSecretRef data, `null` when the pod names no secret. */
-  readonly secrets: Readonly<Record<string, string>> | null;
+  /** The identity mode the parameters select, and what it is handed to resolve the identity. */
+  readonly identityMode: IdentityMode;
+  readonly identity: IdentityRequest;
   readonly objects: readonly ObjectSpec[];
   /** The mode for files whose object sets no filePermission. */
   readonly defaultFileMode: number;
@@ -104,10 +96,9 @@ export function readMountConfig(
       return false;
     }
   };
-  const usePodIdentity = flag("usePodIdentity");
-  const useVMManagedIdentity = flag("useVMManagedIdentity");
-  const useAzureTokenProxy = flag("useAzureTokenProxy");
-  checkOneIdentityMode({ usePodIdentity, useVMManagedIdentity, useAzureTokenProxy }, problems);
+  const switchesOn = IDENTITY_SWITCHES.filter(flag);
+  checkOneIdentityMode(switchesOn, problems);
+  const identityParameters = Object.fromEntries(IDENTITY_PARAMETERS.map((name) => [name, get(name)]));
 
   const keyvaultName = get("keyvaultName");
   checkVaultName(keyvaultName, problems);
@@ -136,48 +127,33 @@ export function readMountConfig(
     problems: problems.items,
     objects,
     config: {
-      podName,
-      podNamespace,
-      podUid: get(POD_UID),
       keyvaultName,
       vaultUrl: `https://${keyvaultName}.${cloud.keyVaultDnsSuffix}`,
-      tenantId,
       cloud,
-      usePodIdentity,
-      useVMManagedIdentity,
-      useAzureTokenProxy,
-      userAssignedIdentityID: get("userAssignedIdentityID"),
-      clientID: get("clientID"),
-      serviceAccountTokens: get(SERVICE_ACCOUNT_TOKENS),
-      secrets: request.secrets,
+      identityMode: selectIdentityMode(switchesOn, identityParameters),
+      identity: {
+        tenantId,
+        cloud,
+        parameters: identityParameters,
+        secrets: request.secrets,
+        serviceAccountTokens: get(SERVICE_ACCOUNT_TOKENS),
+        pod: { name: podName, namespace: podNamespace, uid: get(POD_UID) },
+      },
       objects,
       defaultFileMode: request.permission,
     },
   };
 }
 
-/** Like {@link readMountConfig}, but throws one error listing every problem. */
-export function requireMountConfig(
-  request: DecodedMountRequest,
-  environment: ConfigEnvironment,
-): { config: MountConfig; warnings: readonly ConfigProblem[] } {
-  const { config, problems } = readMountConfig(request, environment);
-  if (!config) {
-    const errors = problems.filter((problem) => problem.severity === "error");
-    throw new InvalidMountConfigError(errors.map((problem) => problem.message).join("; "));
-  }
-  return { config, warnings: problems };
-}
-
-function checkOneIdentityMode(flags: Record<string, boolean>, problems: ProblemList): void {
-  const enabled = Object.entries(flags).filter(([, on]) => on).map(([name]) => name);
+/** The Go provider's rule and words: at most one identity mode may be switched on. */
+function checkOneIdentityMode(enabled: readonly string[], problems: ProblemList): void {
   if (enabled.length > 1) {
     problems.error(
       enabled[1],
       `only one identity mode can be enabled at a time: ${enabled.join(" and ")} are ${
         enabled.length === 2 ? "both" : "all"
       } enabled ` +
-        "(choose one of usePodIdentity, useVMManagedIdentity, or useAzureTokenProxy)",
+        `(choose one of ${orList(IDENTITY_SWITCHES)})`,
     );
   }
 }
@@ -250,7 +226,7 @@ const LISTED_UNKNOWN_PARAMETERS = 20;
 function warnUnknownParameters(attributes: Readonly<Record<string, string>>, problems: ProblemList): void {
   let unknown = 0;
   for (const key of Object.keys(attributes)) {
-    if ((PARAMETERS as readonly string[]).includes(key)) continue;
+    if (PARAMETERS.includes(key)) continue;
     if (key.startsWith("csi.storage.k8s.io/") || FOREIGN_KEYS.includes(key)) continue;
     if (Object.hasOwn(MISPLACED_KEYS, key)) {
       problems.warning(key, `parameter ${JSON.stringify(key)} is ignored: ${MISPLACED_KEYS[key]}`);

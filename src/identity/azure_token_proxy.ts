@@ -8,7 +8,8 @@ import type { IdentityMode, ResolvedIdentity } from "./identity_mode.ts";
  */
 export const azureTokenProxy: IdentityMode = {
   name: "azureTokenProxy",
-  applies: (config) => config.useAzureTokenProxy,
+  selector: { switch: "useAzureTokenProxy" },
+  parameters: ["clientID"],
   resolve(): ResolvedIdentity {
     throw new InvalidMountConfigError(
       "useAzureTokenProxy (AKS identity binding) is not supported by this provider: remove it and use " +

@@ -1,7 +1,11 @@
 import type { TokenCredential } from "@azure/identity";
 import { BoundedMap } from "../cache/bounded_map.ts";
+import type { IdentityKey } from "../cache/keys.ts";
 import type { ResolvedIdentity } from "./identity_mode.ts";
 import { SharedTokenCredential } from "./shared_token_credential.ts";
+
+/** How many identities keep their credential (and its tokens): far more than one node's pods. */
+const CREDENTIALS_KEPT = 1000;
 
 interface CachedCredential {
   /** What callers get: concurrent requests share one exchange. */
@@ -17,11 +21,7 @@ interface CachedCredential {
  * is bounded: the least recently used identity is forgotten first.
  */
 export class CredentialCache {
-  readonly #credentials: BoundedMap<string, CachedCredential>;
-
-  constructor(capacity = 1000) {
-    this.#credentials = new BoundedMap(capacity);
-  }
+  readonly #credentials = new BoundedMap<IdentityKey, CachedCredential>(CREDENTIALS_KEPT);
 
   /**
    * The credential for `identity`, created on first use. When it was cached already, the
@@ -54,11 +54,7 @@ export class CredentialCache {
    * refuses every request for 60 s after Entra answered 429 or 5xx, which would fail mounts for
    * a minute after Entra recovered (kubelet already spaces the retries of a failing mount).
    */
-  #forget(key: string, entry: CachedCredential): void {
+  #forget(key: IdentityKey, entry: CachedCredential): void {
     if (this.#credentials.get(key) === entry) this.#credentials.delete(key);
-  }
-
-  get size(): number {
-    return this.#credentials.size;
   }
 }

@@ -1,5 +1,6 @@
 import type { TokenCredential } from "@azure/identity";
-import type { MountConfig } from "../config/mount_config.ts";
+import type { IdentityKey } from "../cache/keys.ts";
+import type { CloudEnvironment } from "../cloud/clouds.ts";
 
 /** What identity modes may need from the provider's configuration (flags). */
 export interface IdentityContext {
@@ -7,15 +8,39 @@ export interface IdentityContext {
   readonly nmiAddress: string;
 }
 
+/** The pod a mount is for, as the driver names it. */
+export interface PodRef {
+  readonly name: string;
+  readonly namespace: string;
+  /** "" when the driver sends none. */
+  readonly uid: string;
+}
+
+/** What one mount hands its identity mode, read from the request before any network call. */
+export interface IdentityRequest {
+  readonly tenantId: string;
+  readonly cloud: CloudEnvironment;
+  /**
+   * Every parameter that some identity mode declares (see {@link IdentityMode.parameters}),
+   * trimmed, "" when absent: a mode may read the others' to warn that they are ignored.
+   */
+  readonly parameters: Readonly<Record<string, string>>;
+  /** nodePublishSecretRef data, `null` when the pod names no secret. */
+  readonly secrets: Readonly<Record<string, string>> | null;
+  /** The raw `csi.storage.k8s.io/serviceAccount.tokens` JSON, or "" when absent. */
+  readonly serviceAccountTokens: string;
+  readonly pod: PodRef;
+}
+
 /** The identity one mount authenticates as, resolved without any network call. */
 export interface ResolvedIdentity {
   /** The mode's name, e.g. `servicePrincipal`. */
   readonly mode: string;
   /**
-   * The cache key of this identity's credential and clients. Two different identities never
-   * share a key; a key never contains a secret in clear.
+   * The cache key of this identity's credential, clients and fetched objects: two different
+   * identities never share one, and it never contains a secret in clear.
    */
-  readonly key: string;
+  readonly key: IdentityKey;
   /** Words for logs and errors: the mode and its public ids, never a secret. */
   readonly description: string;
   /** Builds the credential; called once per key while it stays cached. */
@@ -30,11 +55,28 @@ export interface ResolvedIdentity {
   readonly warnings?: readonly string[];
 }
 
-/** One way of reaching Key Vault (service principal, workload identity, …). */
+/**
+ * How a SecretProviderClass chooses a mode:
+ * - `switch`: a boolean parameter (read as Go's `strconv.ParseBool`). Modes with a switch
+ *   exclude one another: turning on two is an error, as in the Go provider.
+ * - `whenSet`: no switch is on and this parameter is not empty (workload identity's `clientID`).
+ * - `fallback`: nothing else applies (the service principal of nodePublishSecretRef).
+ */
+export type IdentitySelector =
+  | { readonly switch: string }
+  | { readonly whenSet: string }
+  | { readonly fallback: true };
+
+/**
+ * One way of reaching Key Vault (service principal, workload identity, …): one module each,
+ * listed once in `registry.ts`. The mode declares how it is selected and what it reads; the
+ * config, the did-you-mean of unknown parameters and `validate` take both from here.
+ */
 export interface IdentityMode {
   readonly name: string;
-  /** True when the mount's parameters select this mode. */
-  applies(config: MountConfig): boolean;
+  readonly selector: IdentitySelector;
+  /** The SecretProviderClass parameters the mode reads, its switch excepted. */
+  readonly parameters: readonly string[];
   /** Checks this mode's inputs and resolves the identity; throws InvalidMountConfigError. */
-  resolve(config: MountConfig, context: IdentityContext): ResolvedIdentity;
+  resolve(request: IdentityRequest, context: IdentityContext): ResolvedIdentity;
 }

@@ -5,8 +5,8 @@ import {
   type TokenCredential,
 } from "@azure/identity";
 import { request } from "node:http";
-import type { MountConfig } from "../config/mount_config.ts";
-import type { IdentityContext, IdentityMode, ResolvedIdentity } from "./identity_mode.ts";
+import { identityKey } from "../cache/keys.ts";
+import type { IdentityContext, IdentityMode, IdentityRequest, ResolvedIdentity } from "./identity_mode.ts";
 
 /**
  * aad-pod-identity (deprecated upstream, still served): the node's NMI hands out the token of
@@ -15,28 +15,29 @@ import type { IdentityContext, IdentityMode, ResolvedIdentity } from "./identity
  */
 export const podIdentity: IdentityMode = {
   name: "podIdentity",
-  applies: (config) => config.usePodIdentity,
-  resolve(config: MountConfig, context: IdentityContext): ResolvedIdentity {
+  selector: { switch: "usePodIdentity" },
+  parameters: [],
+  resolve(config: IdentityRequest, context: IdentityContext): ResolvedIdentity {
+    const { pod } = config;
     const target = {
       nmiAddress: context.nmiAddress,
-      podNamespace: config.podNamespace,
-      podName: config.podName,
+      podNamespace: pod.namespace,
+      podName: pod.name,
       resource: config.cloud.keyVaultEndpoint,
     };
-    const ignored = (["clientID", "userAssignedIdentityID"] as const).filter((name) => config[name] !== "");
+    const ignored = ["clientID", "userAssignedIdentityID"].filter((name) => config.parameters[name] !== "");
     return {
       mode: "podIdentity",
       // NMI decides per pod. The uid keeps a later pod of the same name (with another binding)
       // from receiving the token its predecessor was given.
-      key: JSON.stringify([
-        "pod",
-        target.nmiAddress,
-        target.resource,
-        config.podNamespace,
-        config.podName,
-        config.podUid,
-      ]),
-      description: `pod identity of ${config.podNamespace}/${config.podName}`,
+      key: identityKey("podIdentity", {
+        nmiAddress: target.nmiAddress,
+        resource: target.resource,
+        podNamespace: pod.namespace,
+        podName: pod.name,
+        podUid: pod.uid,
+      }),
+      description: `pod identity of ${pod.namespace}/${pod.name}`,
       createCredential: () => new NmiCredential(target),
       warnings: ignored.map((name) =>
         `${name} is ignored with usePodIdentity: NMI picks the identity bound to the pod (AzureIdentityBinding)`

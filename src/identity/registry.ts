@@ -1,6 +1,4 @@
-import { InvalidMountConfigError } from "../errors.ts";
-import type { MountConfig } from "../config/mount_config.ts";
-import type { IdentityContext, IdentityMode, ResolvedIdentity } from "./identity_mode.ts";
+import type { IdentityMode } from "./identity_mode.ts";
 import { azureTokenProxy } from "./azure_token_proxy.ts";
 import { podIdentity } from "./pod_identity.ts";
 import { servicePrincipal } from "./service_principal.ts";
@@ -8,25 +6,46 @@ import { vmManagedIdentity } from "./vm_managed_identity.ts";
 import { workloadIdentity } from "./workload_identity.ts";
 
 /**
- * The identity modes, in the order they are tried: the first whose `applies` is true wins.
- * Explicit flags come first (at most one is set: the config refuses two), then workload
- * identity (a `clientID`), and the service principal (nodePublishSecretRef) last.
+ * The identity modes. Switched modes come first and exclude one another; then the modes
+ * selected by a parameter, in this order; the fallback last. Adding a mode is its module and
+ * one line here.
  */
 export const IDENTITY_MODES: readonly IdentityMode[] = [
-  azureTokenProxy,
   podIdentity,
   vmManagedIdentity,
+  azureTokenProxy,
   workloadIdentity,
   servicePrincipal,
 ];
 
-/** Selects the mount's identity mode and resolves its identity, before any network call. */
-export function resolveIdentity(
-  config: MountConfig,
-  context: IdentityContext,
-  modes: readonly IdentityMode[] = IDENTITY_MODES,
-): ResolvedIdentity {
-  const mode = modes.find((candidate) => candidate.applies(config));
-  if (!mode) throw new InvalidMountConfigError("no identity mode is enabled");
-  return mode.resolve(config, context);
+/** The boolean parameters that turn a mode on, in registry order. */
+export const IDENTITY_SWITCHES: readonly string[] = IDENTITY_MODES.flatMap((mode) =>
+  "switch" in mode.selector ? [mode.selector.switch] : []
+);
+
+/** Every parameter some mode reads besides its switch, each once. */
+export const IDENTITY_PARAMETERS: readonly string[] = [
+  ...new Set(IDENTITY_MODES.flatMap((mode) => [
+    ...("whenSet" in mode.selector ? [mode.selector.whenSet] : []),
+    ...mode.parameters,
+  ])),
+];
+
+/**
+ * The mode a mount uses, from the switches that are on (at most one: the config refuses more)
+ * and the identity parameters.
+ */
+export function selectIdentityMode(
+  switchesOn: readonly string[],
+  parameters: Readonly<Record<string, string>>,
+): IdentityMode {
+  const chosen = IDENTITY_MODES.find(({ selector }) =>
+    "switch" in selector
+      ? switchesOn.includes(selector.switch)
+      : "whenSet" in selector
+      ? switchesOn.length === 0 && (parameters[selector.whenSet] ?? "") !== ""
+      : switchesOn.length === 0
+  );
+  if (!chosen) throw new Error("the identity registry has no fallback mode");
+  return chosen;
 }

@@ -1,9 +1,9 @@
 import { ClientSecretCredential } from "@azure/identity";
 import { createHmac, randomBytes } from "node:crypto";
 import { InvalidMountConfigError } from "../errors.ts";
-import type { MountConfig } from "../config/mount_config.ts";
+import { identityKey } from "../cache/keys.ts";
 import { authorityOptions } from "./authority.ts";
-import type { IdentityMode, ResolvedIdentity } from "./identity_mode.ts";
+import type { IdentityMode, IdentityRequest, ResolvedIdentity } from "./identity_mode.ts";
 
 /**
  * A service principal's client id and secret from the pod's nodePublishSecretRef Secret
@@ -11,8 +11,9 @@ import type { IdentityMode, ResolvedIdentity } from "./identity_mode.ts";
  */
 export const servicePrincipal: IdentityMode = {
   name: "servicePrincipal",
-  applies: () => true,
-  resolve(config: MountConfig): ResolvedIdentity {
+  selector: { fallback: true },
+  parameters: [],
+  resolve(config: IdentityRequest): ResolvedIdentity {
     if (config.secrets === null) {
       throw new InvalidMountConfigError(
         "failed to get credentials, nodePublishSecretRef secret is not set: a service principal needs " +
@@ -24,7 +25,12 @@ export const servicePrincipal: IdentityMode = {
     const secretHash = createHmac("sha256", KEY_SALT).update(clientSecret).digest("hex").slice(0, 32);
     return {
       mode: "servicePrincipal",
-      key: `sp|${config.cloud.activeDirectoryEndpoint}|${config.tenantId}|${clientId}|${secretHash}`,
+      key: identityKey("servicePrincipal", {
+        authorityHost: config.cloud.activeDirectoryEndpoint,
+        tenantId: config.tenantId,
+        clientId,
+        secretHash,
+      }),
       description: `service principal ${clientId} in tenant ${config.tenantId}`,
       createCredential: () =>
         new ClientSecretCredential(config.tenantId, clientId, clientSecret, authorityOptions(config.cloud)),

@@ -1,4 +1,5 @@
 import type { AccessToken, GetTokenOptions, TokenCredential } from "@azure/identity";
+import { tokenRequestKey } from "../cache/keys.ts";
 import { InFlight } from "../concurrency/in_flight.ts";
 
 /**
@@ -14,12 +15,7 @@ export class SharedTokenCredential implements TokenCredential {
   constructor(private readonly inner: TokenCredential) {}
 
   getToken(scopes: string | string[], options: GetTokenOptions = {}): Promise<AccessToken | null> {
-    const key = JSON.stringify([
-      scopes,
-      options.tenantId ?? "",
-      options.claims ?? "",
-      options.enableCae ?? false,
-    ]);
+    const key = tokenRequestKey({ scopes, ...options });
     const { abortSignal, ...shared } = options;
     // The SDKs pass the request's AbortSignal; the type only promises AbortSignalLike.
     return this.#pending.run(

@@ -1,7 +1,7 @@
 import { ManagedIdentityCredential } from "@azure/identity";
-import type { MountConfig } from "../config/mount_config.ts";
+import { identityKey } from "../cache/keys.ts";
 import { checkClientId } from "./client_id.ts";
-import type { IdentityMode, ResolvedIdentity } from "./identity_mode.ts";
+import type { IdentityMode, IdentityRequest, ResolvedIdentity } from "./identity_mode.ts";
 
 /**
  * The node's (VM or VMSS) managed identity from the Instance Metadata Service:
@@ -10,11 +10,12 @@ import type { IdentityMode, ResolvedIdentity } from "./identity_mode.ts";
  */
 export const vmManagedIdentity: IdentityMode = {
   name: "vmManagedIdentity",
-  applies: (config) => config.useVMManagedIdentity,
-  resolve(config: MountConfig): ResolvedIdentity {
-    const clientId = config.userAssignedIdentityID.toLowerCase();
-    if (clientId !== "") checkClientId("userAssignedIdentityID", config.userAssignedIdentityID);
-    const warnings = config.clientID === "" ? [] : [
+  selector: { switch: "useVMManagedIdentity" },
+  parameters: ["userAssignedIdentityID"],
+  resolve({ parameters }: IdentityRequest): ResolvedIdentity {
+    const clientId = parameters.userAssignedIdentityID.toLowerCase();
+    if (clientId !== "") checkClientId("userAssignedIdentityID", parameters.userAssignedIdentityID);
+    const warnings = parameters.clientID === "" ? [] : [
       `clientID is ignored with useVMManagedIdentity${
         clientId === "" ? " (the system-assigned identity is used)" : ""
       }: name a user-assigned identity with userAssignedIdentityID`,
@@ -22,7 +23,7 @@ export const vmManagedIdentity: IdentityMode = {
     return {
       mode: "vmManagedIdentity",
       // IMDS answers for the node, whoever asks: the identity is the client id alone.
-      key: JSON.stringify(["mi", clientId === "" ? "system" : clientId]),
+      key: identityKey("vmManagedIdentity", { clientId: clientId === "" ? "system" : clientId }),
       description: clientId === ""
         ? "the node's system-assigned managed identity"
         : `user-assigned managed identity ${clientId}`,

@@ -4,10 +4,10 @@ import {
   type GetTokenOptions,
   type TokenCredential,
 } from "@azure/identity";
-import type { MountConfig } from "../config/mount_config.ts";
+import { identityKey } from "../cache/keys.ts";
 import { type AuthorityOptions, authorityOptions } from "./authority.ts";
 import { checkClientId } from "./client_id.ts";
-import type { IdentityMode, ResolvedIdentity } from "./identity_mode.ts";
+import type { IdentityMode, IdentityRequest, ResolvedIdentity } from "./identity_mode.ts";
 import {
   type ServiceAccountToken,
   serviceAccountToken,
@@ -22,29 +22,29 @@ import {
  */
 export const workloadIdentity: IdentityMode = {
   name: "workloadIdentity",
-  applies: (config) => config.clientID !== "",
-  resolve(config: MountConfig): ResolvedIdentity {
-    checkClientId("clientID", config.clientID);
+  selector: { whenSet: "clientID" },
+  parameters: [],
+  resolve(config: IdentityRequest): ResolvedIdentity {
+    const clientID = config.parameters.clientID;
+    checkClientId("clientID", clientID);
     const token = serviceAccountToken(config.serviceAccountTokens, TOKEN_EXCHANGE_AUDIENCE);
     const authority = authorityOptions(config.cloud);
-    const warnings = config.userAssignedIdentityID === "" ? [] : [
+    const warnings = config.parameters.userAssignedIdentityID === "" ? [] : [
       "userAssignedIdentityID is ignored: it only applies with useVMManagedIdentity (workload identity uses clientID)",
     ];
     return {
       mode: "workloadIdentity",
       // Entra decides from the client id and the token's issuer and subject alone, so mounts
       // that share all of them may share the token; any other service account gets its own.
-      key: JSON.stringify([
-        "wi",
-        authority.authorityHost,
-        config.tenantId,
-        config.clientID.toLowerCase(),
-        token.issuer,
-        token.subject,
-      ]),
-      description: `workload identity ${config.clientID} in tenant ${config.tenantId} as ${token.subject}`,
-      createCredential: () =>
-        new FederatedTokenCredential(config.tenantId, config.clientID, token, authority),
+      key: identityKey("workloadIdentity", {
+        authorityHost: authority.authorityHost,
+        tenantId: config.tenantId,
+        clientId: clientID.toLowerCase(),
+        issuer: token.issuer,
+        subject: token.subject,
+      }),
+      description: `workload identity ${clientID} in tenant ${config.tenantId} as ${token.subject}`,
+      createCredential: () => new FederatedTokenCredential(config.tenantId, clientID, token, authority),
       update: (credential) => {
         if (credential instanceof FederatedTokenCredential) credential.offer(token);
       },

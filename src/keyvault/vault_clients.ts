@@ -3,6 +3,7 @@ import type { CertificateClient } from "@azure/keyvault-certificates";
 import type { KeyClient } from "@azure/keyvault-keys";
 import type { SecretClient } from "@azure/keyvault-secrets";
 import { BoundedMap } from "../cache/bounded_map.ts";
+import { type ClientKey, clientKey, type VaultKey, vaultKey } from "../cache/keys.ts";
 import type { CredentialCache } from "../identity/credentials.ts";
 import type { ResolvedIdentity } from "../identity/identity_mode.ts";
 import { PROVIDER_NAME, PROVIDER_VERSION } from "../version.ts";
@@ -11,6 +12,8 @@ import { PROVIDER_NAME, PROVIDER_VERSION } from "../version.ts";
 export interface VaultAccess {
   readonly vaultUrl: string;
   readonly identity: ResolvedIdentity;
+  /** This vault as this identity: what every cache of its objects is keyed under. */
+  readonly key: VaultKey;
   secrets(): Promise<SecretClient>;
   keys(): Promise<KeyClient>;
   certificates(): Promise<CertificateClient>;
@@ -26,6 +29,12 @@ export interface VaultAccess {
 export type ClientKind = "secrets" | "keys" | "certificates";
 type AnyClient = SecretClient | KeyClient | CertificateClient;
 
+/**
+ * How many SDK clients are kept: three kinds for each vault and identity of the busiest node
+ * (110 pods) many times over; the least recently used goes first.
+ */
+const CLIENTS_KEPT = 1000;
+
 const CLIENT_OPTIONS = {
   userAgentOptions: { userAgentPrefix: `${PROVIDER_NAME}/${PROVIDER_VERSION}` },
 };
@@ -36,31 +45,32 @@ const CLIENT_OPTIONS = {
  * modules for keys and certificates load only when a mount first asks for them.
  */
 export class VaultClients {
-  readonly #clients: BoundedMap<string, { credential: TokenCredential; client: Promise<AnyClient> }>;
+  readonly #clients = new BoundedMap<ClientKey, { credential: TokenCredential; client: Promise<AnyClient> }>(
+    CLIENTS_KEPT,
+  );
   /** Per client key: settles when the client's first request has; absent once primed. */
-  readonly #firstRequests = new Map<string, Promise<unknown>>();
-  readonly #primed: BoundedMap<string, true>;
+  readonly #firstRequests = new Map<ClientKey, Promise<unknown>>();
+  readonly #primed = new BoundedMap<ClientKey, true>(CLIENTS_KEPT);
 
-  constructor(private readonly credentials: CredentialCache, capacity = 1000) {
-    this.#clients = new BoundedMap(capacity);
-    this.#primed = new BoundedMap(capacity);
-  }
+  constructor(private readonly credentials: CredentialCache) {}
 
   /** The clients for `vaultUrl` as `identity`. */
   access(vaultUrl: string, identity: ResolvedIdentity): VaultAccess {
+    const key = vaultKey(identity.key, vaultUrl);
     const client = <C extends AnyClient>(kind: ClientKind) =>
-      this.#client(kind, vaultUrl, identity) as Promise<C>;
+      this.#client(clientKey(key, kind), kind, vaultUrl, identity) as Promise<C>;
     return {
       vaultUrl,
       identity,
+      key,
       secrets: () => client<SecretClient>("secrets"),
       keys: () => client<KeyClient>("keys"),
       certificates: () => client<CertificateClient>("certificates"),
-      request: (kind, work) => this.#request(`${kind}|${vaultUrl}|${identity.key}`, work),
+      request: (kind, work) => this.#request(clientKey(key, kind), work),
     };
   }
 
-  async #request<T>(key: string, work: () => Promise<T>): Promise<T> {
+  async #request<T>(key: ClientKey, work: () => Promise<T>): Promise<T> {
     while (!this.#primed.get(key)) {
       const first = this.#firstRequests.get(key);
       if (!first) {
@@ -76,8 +86,12 @@ export class VaultClients {
     return await work();
   }
 
-  #client(kind: ClientKind, vaultUrl: string, identity: ResolvedIdentity): Promise<AnyClient> {
-    const key = `${kind}|${vaultUrl}|${identity.key}`;
+  #client(
+    key: ClientKey,
+    kind: ClientKind,
+    vaultUrl: string,
+    identity: ResolvedIdentity,
+  ): Promise<AnyClient> {
     // Asked on every use: that hands this mount's inputs (a newer service-account token) to
     // the cached credential, and a client never outlives the credential it was built with.
     const credential = this.credentials.credentialFor(identity);

@@ -1,3 +1,4 @@
+import { objectKey, versionListKey } from "../cache/keys.ts";
 import { InFlight } from "../concurrency/in_flight.ts";
 import { mapLimited } from "../concurrency/limiter.ts";
 import { InvalidMountConfigError } from "../errors.ts";
@@ -35,8 +36,6 @@ export interface MounterDependencies {
   /** Reads a cloud environment file (AzureStackCloud). */
   readonly readTextFile: (path: string) => string;
   readonly observer?: MountObserver;
-  readonly credentials?: CredentialCache;
-  readonly vaults?: VaultClients;
 }
 
 /** The files one object produced and the version they came from. */
@@ -51,15 +50,11 @@ interface ObjectOutput {
  * failing object fails the mount and no file is returned.
  */
 export class Mounter {
-  readonly #credentials: CredentialCache;
-  readonly #vaults: VaultClients;
+  readonly #vaults = new VaultClients(new CredentialCache());
   readonly #inFlight = new InFlight<Fetched<unknown>>();
   readonly #listings = new InFlight<VersionProperties[]>();
 
-  constructor(private readonly deps: MounterDependencies) {
-    this.#credentials = deps.credentials ?? new CredentialCache();
-    this.#vaults = deps.vaults ?? new VaultClients(this.#credentials);
-  }
+  constructor(private readonly deps: MounterDependencies) {}
 
   /** Validates a request without calling Key Vault; throws InvalidMountConfigError. */
   plan(request: MountRequestFields): MountPlan {
@@ -168,9 +163,8 @@ export class Mounter {
     signal: AbortSignal,
   ): Promise<ObjectOutput> {
     const { spec, type } = object;
-    const listKey = `${vault.identity.key}|${vault.vaultUrl}|${type.type}|${spec.objectName}`;
     const listed = await this.#listings.run(
-      listKey,
+      versionListKey(vault.key, { objectType: type.type, objectName: spec.objectName }),
       signal,
       (shared) => type.listVersions(vault, spec.objectName, shared),
     );
@@ -197,7 +191,11 @@ export class Mounter {
     signal: AbortSignal,
   ): Promise<Fetched<unknown>> {
     const { spec, type } = object;
-    const key = `${vault.identity.key}|${vault.vaultUrl}|${type.type}|${spec.objectName}|${version}`;
+    const key = objectKey(vault.key, {
+      objectType: type.type,
+      objectName: spec.objectName,
+      objectVersion: version,
+    });
     return this.#inFlight.run(key, signal, (shared) => type.get(vault, spec.objectName, version, shared));
   }
 
@@ -267,5 +265,6 @@ function uniqueVersions(versions: ObjectVersion[]): ObjectVersion[] {
 }
 
 function podOf(plan: MountPlan): string {
-  return `${plan.config.podNamespace}/${plan.config.podName}`;
+  const { pod } = plan.config.identity;
+  return `${pod.namespace}/${pod.name}`;
 }

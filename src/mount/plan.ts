@@ -6,9 +6,9 @@ import { filePathProblem, PathSet } from "../config/paths.ts";
 import { type ConfigProblem, ProblemList } from "../config/problems.ts";
 import { clip } from "../text/readable_text.ts";
 import { decodeMountRequest } from "../config/request.ts";
+import { orList } from "../text/or_list.ts";
 import { suggestName } from "../text/suggest.ts";
 import type { IdentityContext, ResolvedIdentity } from "../identity/identity_mode.ts";
-import { resolveIdentity } from "../identity/registry.ts";
 import type { ObjectType } from "../objects/object_type.ts";
 import { OBJECT_TYPES } from "../objects/registry.ts";
 import type { MountRequestFields } from "./mount_types.ts";
@@ -165,7 +165,7 @@ function identityOf(
   problems: ProblemList,
 ): ResolvedIdentity | undefined {
   try {
-    const identity = resolveIdentity(config, context);
+    const identity = config.identityMode.resolve(config.identity, context);
     for (const warning of identity.warnings ?? []) problems.warning("identity", warning);
     return identity;
   } catch (error) {
@@ -173,10 +173,4 @@ function identityOf(
     problems.error("identity", error.message);
     return undefined;
   }
-}
-
-/** `a`, `a or b`, `a, b, or c`: the Go provider's way of listing object types. */
-function orList(words: readonly string[]): string {
-  if (words.length <= 2) return words.join(" or ");
-  return `${words.slice(0, -1).join(", ")}, or ${words[words.length - 1]}`;
 }

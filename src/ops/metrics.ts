@@ -4,7 +4,6 @@
  */
 import client from "prom-client";
 import type { MountObserver } from "../mount/mount_types.ts";
-import type { RpcObserver } from "../server/grpc_server.ts";
 import { goCodeName } from "./grpc_code_names.ts";
 import type { Logger } from "../log/logger.ts";
 import { type HttpEndpoint, serveHttp } from "./http_endpoint.ts";
@@ -68,8 +67,10 @@ export class ProviderMetrics implements MountObserver {
     }, event.seconds);
   }
 
-  /** Records one finished gRPC call; pass as the server's `onRpc`. */
-  readonly grpcRequest: RpcObserver = (event) => {
+  /** Records one finished gRPC call (`code` is a gRPC status code); pass as the server's `onRpc`. */
+  readonly grpcRequest = (
+    event: { method: string; code: number; message: string; seconds: number },
+  ): void => {
     this.#grpc.observe({
       ...this.#common,
       grpc_method: event.method,

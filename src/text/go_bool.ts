@@ -1,7 +1,10 @@
-import { InvalidMountConfigError } from "../errors.ts";
-
 const TRUE_WORDS = new Set(["1", "t", "T", "TRUE", "true", "True"]);
 const FALSE_WORDS = new Set(["0", "f", "F", "FALSE", "false", "False"]);
+
+/** A value that Go's `strconv.ParseBool` refuses; the message names the parameter. */
+export class GoBoolSyntaxError extends Error {
+  override name = "GoBoolSyntaxError";
+}
 
 /**
  * Parses a boolean parameter the way Go's `strconv.ParseBool` does, so SecretProviderClasses
@@ -10,7 +13,7 @@ const FALSE_WORDS = new Set(["0", "f", "F", "FALSE", "false", "False"]);
 export function parseGoBool(parameter: string, value: string): boolean {
   if (value === "" || FALSE_WORDS.has(value)) return false;
   if (TRUE_WORDS.has(value)) return true;
-  throw new InvalidMountConfigError(
+  throw new GoBoolSyntaxError(
     `failed to parse ${parameter} flag, error: strconv.ParseBool: parsing ${
       JSON.stringify(value)
     }: invalid syntax (use true or false)`,

@@ -49,8 +49,8 @@ Deno.test("a complete SecretProviderClass gives a MountConfig", () => {
 });
 
 Deno.test("tenantID wins over tenantId; tenantId is the fallback", () => {
-  assert.deepEqual(read({ tenantID: "a", tenantId: "b" }).config?.tenantId, "a");
-  assert.deepEqual(read({ tenantId: "b" }, ["tenantID"]).config?.tenantId, "b");
+  assert.deepEqual(read({ tenantID: "a", tenantId: "b" }).config?.identity.tenantId, "a");
+  assert.deepEqual(read({ tenantId: "b" }, ["tenantID"]).config?.identity.tenantId, "b");
 });
 
 const missing: [string, string, RegExp][] = [
