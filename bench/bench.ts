@@ -3,13 +3,13 @@
  * injected latency, driven by an independent gRPC client (python3-grpcio). Measures P1 (one
  * mount of n objects, cold and warm), P2 (a burst of pods at once), P3 (Key Vault and Entra
  * requests per mount) and P4 (idle RSS, start to ready socket); prints the table and writes
- * bench/results/latest.{md,json}, latency.svg and burst.svg, and the README's table.
+ * bench/results/latest.{md,json}, latency.svg and burst.svg, and the table in docs/performance.md.
  *
  * Flags: --latency-ms=20 --runs=30 --sizes=1,10,50 --burst-pods=110 --burst-objects=5
  * --burst-identities=11 --starts=5 --idle-ms=2000 --go-version=v1.8.2 --no-go
  * --out=bench/results --provider-arg=<flag> (repeatable, passed to our provider) --render-only (the
- * table, charts and README again from DIR/latest.json, measuring nothing).
- * The README is updated only when writing to the default bench/results.
+ * table, charts and docs/performance.md again from DIR/latest.json, measuring nothing).
+ * docs/performance.md is updated only when writing to the default bench/results.
  */
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
@@ -101,7 +101,7 @@ async function main(args: string[]): Promise<number> {
   const log = (line: string) =>
     console.error(`[bench ${((performance.now() - started) / 1000).toFixed(1)}s] ${line}`);
   if (opts.renderOnly) {
-    // Charts, table and README again from the last run's latest.json, measuring nothing.
+    // Charts, table and docs/performance.md again from the last run's latest.json, measuring nothing.
     const saved = JSON.parse(await Deno.readTextFile(`${opts.out}/latest.json`));
     await writeOutputs(opts.out, saved.ours, saved.go ?? undefined, saved.info, log);
     return 0;
@@ -173,7 +173,7 @@ async function main(args: string[]): Promise<number> {
   return 0;
 }
 
-/** Writes the table, the JSON, both charts and (for bench/results) the README; prints the table. */
+/** Writes the table, the JSON, both charts and (for bench/results) docs/performance.md; prints the table. */
 async function writeOutputs(
   out: string,
   ours: ProviderFigures,
@@ -193,13 +193,15 @@ async function writeOutputs(
   await Deno.writeTextFile(`${out}/latency.svg`, latencySvg(ours, theirs, info));
   await Deno.writeTextFile(`${out}/burst.svg`, burstSvg(ours, theirs, info));
   if (out === DEFAULT_OUT) {
-    const section = `${table}\n![Mount latency against object count](bench/results/latency.svg)\n\n` +
-      `![Burst timelines](bench/results/burst.svg)\n`;
-    if (!await updateReadme(`${ROOT}README.md`, section)) log("README.md has no bench markers; not updated");
-    // The repository's `deno fmt --check` covers the results and the README too.
+    const section = `${table}\n![Mount latency against object count](../bench/results/latency.svg)\n\n` +
+      `![Burst timelines](../bench/results/burst.svg)\n`;
+    if (!await updateReadme(`${ROOT}docs/performance.md`, section)) {
+      log("docs/performance.md has no bench markers; not updated");
+    }
+    // The repository's `deno fmt --check` covers the results and docs/performance.md too.
     const files = ["latest.md", "latest.json", "latency.svg", "burst.svg"].map((file) => `${out}/${file}`);
     await new Deno.Command(Deno.execPath(), {
-      args: ["fmt", "--quiet", ...files, `${ROOT}README.md`],
+      args: ["fmt", "--quiet", ...files, `${ROOT}docs/performance.md`],
       cwd: ROOT,
     })
       .output();

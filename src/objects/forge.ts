@@ -2,7 +2,7 @@
  * The parts of node-forge the provider uses, typed. node-forge is the only maintained
  * JavaScript library that decrypts every PKCS#12 encryption Key Vault and OpenSSL produce
  * (legacy pbeWithSHAAnd3-KeyTripleDES-CBC and pbeWithSHAAnd40BitRC2-CBC, and PBES2/AES);
- * see the README's dependency section. Only this module imports it, so it can be swapped.
+ * see docs/development.md, Dependencies and why. Only this module imports it, so it can be swapped.
  *
  * forge works on "binary strings" (one char per byte); {@link toBinary} and {@link toBytes}
  * convert at the edge so the rest of the code sees Uint8Array.

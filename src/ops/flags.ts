@@ -46,7 +46,7 @@ interface FlagSpec {
   readonly help: string;
 }
 
-/** Every flag: name → kind, default and help (the README's flag table mirrors this). */
+/** Every flag: name → kind, default and help (the flags table in docs/operations.md mirrors this). */
 export const FLAGS: Readonly<Record<string, FlagSpec>> = {
   "endpoint": {
     kind: "string",

@@ -3,7 +3,7 @@
  * (100,000 by default), in one worker per core. A worker that reports no progress for
  * {@link STALL_MS} is stopped and the run fails: an input hangs. The task runs with the
  * provider's V8 flags (deploy/v8-flags: its heap caps), so an input that would exhaust
- * the provider's heap ends a worker here too and fails the run. Prints the figures the README
+ * the provider's heap ends a worker here too and fails the run. Prints the figures docs/security.md
  * reports and exits non-zero on any failure.
  *
  *   deno task fuzz [--runs N] [--seed S]

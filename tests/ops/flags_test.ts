@@ -1,6 +1,6 @@
 /**
  * The provider's flags: the Go provider's names, defaults and syntax, clear errors for anything
- * else (checked by running main.ts as a user would), and the README's table kept in sync.
+ * else (checked by running main.ts as a user would), and the flags table in docs/operations.md kept in sync.
  */
 import assert from "node:assert/strict";
 import { FlagError, FLAGS, KLOG_FLAGS, parseFlags } from "../../src/ops/flags.ts";
@@ -169,11 +169,11 @@ Deno.test("main.ts: --version prints JSON and exits 0; --help lists every flag",
   }
 });
 
-Deno.test("README: the flags table lists every flag with its default, and nothing else", () => {
-  const readme = Deno.readTextFileSync(new URL("README.md", ROOT));
+Deno.test("docs/operations.md: the flags table lists every flag with its default, and nothing else", () => {
+  const readme = Deno.readTextFileSync(new URL("docs/operations.md", ROOT));
   const start = readme.indexOf("<!-- flags-table -->");
   const end = readme.indexOf("<!-- /flags-table -->");
-  assert.ok(start >= 0 && end > start, "README has the flags table markers");
+  assert.ok(start >= 0 && end > start, "docs/operations.md has the flags table markers");
   const rows = readme.slice(start, end).split("\n").filter((line) => /^\| `-/.test(line));
   const table = new Map(rows.map((row) => {
     const [flag, defaultValue] = row.split("|").slice(1, 3).map((cell) => cell.trim());
