@@ -1,6 +1,5 @@
 import type { Mounter } from "./mount/mount.ts";
-import type { ProviderOptions } from "./mount/mount_types.ts";
-import type { ProviderFlags } from "./ops/flags.ts";
+import { mountOptions, type ProviderFlags } from "./ops/flags.ts";
 import { readGrantedTextFile } from "./ops/granted_files.ts";
 import { serveHealth } from "./ops/health.ts";
 import type { HttpEndpoint } from "./ops/http_endpoint.ts";
@@ -9,10 +8,8 @@ import { ProviderMetrics, serveMetrics } from "./ops/metrics.ts";
 import { parseEndpoint } from "./transport/endpoint.ts";
 import { ProviderServer } from "./server/grpc_server.ts";
 
-/** A running provider: its server and how to stop it. */
+/** A running provider: how to stop it. */
 export interface RunningProvider {
-  readonly server: ProviderServer;
-  readonly mounter: MountPipeline;
   stop(): Promise<void>;
 }
 
@@ -53,24 +50,10 @@ export async function startProvider(flags: ProviderFlags, logger: Logger): Promi
     }),
   ].map((started) => optional(started, logger)));
   return {
-    server,
-    mounter,
     async stop() {
       await server.shutdown(flags.shutdownGraceMs);
       await Promise.all(http.map((endpoint) => endpoint?.close()));
     },
-  };
-}
-
-/** The options that shape every mount, from the flags (the `mount` command uses them too). */
-export function mountOptions(flags: ProviderFlags): ProviderOptions {
-  return {
-    constructPemChain: flags.constructPemChain,
-    writeCertAndKeyInSeparateFiles: flags.writeCertAndKeyInSeparateFiles,
-    defaultCloudName: flags.cloudName,
-    nmiAddress: flags.nmiAddress,
-    objectConcurrency: flags.objectConcurrency,
-    maxResponseBytes: flags.maxResponseBytes,
   };
 }
 

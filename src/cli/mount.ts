@@ -4,7 +4,7 @@ import { Mounter } from "../mount/mount.ts";
 import type { MountResult } from "../mount/mount_types.ts";
 import { duration } from "../ops/flags.ts";
 import { createLogger } from "../log/logger.ts";
-import { mountOptions } from "../provider.ts";
+import { mountOptions } from "../ops/flags.ts";
 import { mountStatus } from "../server/status.ts";
 import { type Payload, symlinksAllowed, writeAtomically } from "./atomic_writer.ts";
 import type { Diagnostic } from "./diagnostic.ts";

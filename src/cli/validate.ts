@@ -11,7 +11,7 @@ import {
 } from "./report.ts";
 import { providerFlagHelp, takeProviderFlags, UsageError, usageFailure } from "./usage.ts";
 import { userPath } from "./user_paths.ts";
-import { mountOptions } from "../provider.ts";
+import { mountOptions } from "../ops/flags.ts";
 
 /** Provider flags that change what `validate` finds. */
 const PROVIDER_FLAGS = ["cloud-name", "write-cert-and-key-in-separate-files"];

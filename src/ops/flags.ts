@@ -8,6 +8,7 @@ import {
   UNIX_LISTENER_KINDS,
   type UnixListenerKind,
 } from "../transport/unix_listener.ts";
+import type { ProviderOptions } from "../mount/mount_types.ts";
 
 /** Thrown for an unknown flag or a value a flag cannot take; the CLI prints it and exits 2. */
 export class FlagError extends Error {
@@ -347,4 +348,16 @@ function unixListener(value: string): UnixListenerKind {
     );
   }
   return value;
+}
+
+/** The options that shape every mount, from the flags (the `mount` command uses them too). */
+export function mountOptions(flags: ProviderFlags): ProviderOptions {
+  return {
+    constructPemChain: flags.constructPemChain,
+    writeCertAndKeyInSeparateFiles: flags.writeCertAndKeyInSeparateFiles,
+    defaultCloudName: flags.cloudName,
+    nmiAddress: flags.nmiAddress,
+    objectConcurrency: flags.objectConcurrency,
+    maxResponseBytes: flags.maxResponseBytes,
+  };
 }

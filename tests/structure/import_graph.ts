@@ -27,16 +27,25 @@ export function sourceModules(): string[] {
 
 interface DenoInfoModule {
   specifier: string;
-  dependencies?: { code?: { specifier?: string }; type?: { specifier?: string } }[];
+  dependencies?: {
+    /** A runtime import; absent for `import type`. */
+    code?: { specifier?: string };
+    /** A type-only import. */
+    type?: { specifier?: string };
+    isDynamic?: boolean;
+  }[];
 }
 
-/**
- * The graph reachable from `roots` (static and dynamic imports, type-only ones included):
- * every module specifier, and the edges between modules of this project.
- */
-export async function importGraph(
-  roots: readonly string[],
-): Promise<{ modules: string[]; edges: ImportEdge[] }> {
+/** What `deno info` found from some roots. */
+export interface ImportGraph {
+  /** The edges between modules of this project, type-only and dynamic imports included. */
+  readonly edges: ImportEdge[];
+  /** Every module that runs when the roots are loaded: static runtime imports only. */
+  readonly loaded: string[];
+}
+
+/** The graph reachable from `roots` (paths relative to the project root). */
+export async function importGraph(roots: readonly string[]): Promise<ImportGraph> {
   // deno info takes one root: a throwaway module that imports every root stands for them all.
   const dir = await Deno.makeTempDir({ prefix: "import-graph-" });
   try {
@@ -63,7 +72,7 @@ export async function importGraph(
         }
       }
     }
-    return { modules: info.modules.map((module) => module.specifier), edges };
+    return { edges, loaded: staticallyLoaded(info.modules, roots.map((root) => new URL(root, ROOT).href)) };
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -114,4 +123,20 @@ export function layerViolations(edges: readonly ImportEdge[], layers: readonly s
     }
   }
   return [...new Set(violations)];
+}
+
+function staticallyLoaded(modules: readonly DenoInfoModule[], roots: readonly string[]): string[] {
+  const bySpecifier = new Map(modules.map((module) => [module.specifier, module]));
+  const seen = new Set<string>();
+  const pending = [...roots];
+  while (pending.length > 0) {
+    const specifier = pending.pop()!;
+    if (seen.has(specifier)) continue;
+    seen.add(specifier);
+    for (const dependency of bySpecifier.get(specifier)?.dependencies ?? []) {
+      const next = dependency.code?.specifier;
+      if (next && !dependency.isDynamic) pending.push(next);
+    }
+  }
+  return [...seen].sort();
 }
