@@ -1,6 +1,6 @@
 import { POD_NAME, POD_NAMESPACE, SERVICE_ACCOUNT_TOKENS } from "../config/mount_config.ts";
 import type { MountRequestFields } from "../mount/mount_types.ts";
-import type { ServiceAccountTokens } from "./service_account_tokens.ts";
+import type { ServiceAccountTokens } from "./driver_tokens.ts";
 
 /** What the driver knows of the pod it mounts for (`podInfoOnMount: true`). */
 export interface PodInfo {

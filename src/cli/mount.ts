@@ -12,7 +12,7 @@ import { driverMountRequest } from "./driver_request.ts";
 import { classInputs } from "./validate_class.ts";
 import { readManifest, type SecretProviderClassDocument } from "./manifest.ts";
 import { readNodePublishSecret } from "./node_publish_secret.ts";
-import { tokensFromJwt } from "./service_account_tokens.ts";
+import { tokensFromJwt } from "./driver_tokens.ts";
 import { providerFlagHelp, takeProviderFlags, UsageError, usageFailure } from "./usage.ts";
 import { userPath } from "./user_paths.ts";
 

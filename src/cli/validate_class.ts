@@ -7,11 +7,8 @@ import { driverMountRequest } from "./driver_request.ts";
 import { isMap, type SecretProviderClassDocument } from "./manifest.ts";
 import { parameterLineFinder } from "./parameter_lines.ts";
 import { checkSecretObjects, wherePath } from "./secret_objects.ts";
-import {
-  IDENTITY_BINDING_AUDIENCE,
-  placeholderTokens,
-  WORKLOAD_IDENTITY_AUDIENCE,
-} from "./service_account_tokens.ts";
+import { placeholderTokens } from "./driver_tokens.ts";
+import { IDENTITY_BINDING_AUDIENCE, TOKEN_EXCHANGE_AUDIENCE } from "../identity/service_account_tokens.ts";
 
 /** The provider name this provider serves: `spec.provider` and the socket's name. */
 export const PROVIDER = "azure";
@@ -47,7 +44,7 @@ export const PLACEHOLDERS = {
     clientid: "<clientid of the nodePublishSecretRef>",
     clientsecret: "<clientsecret of the nodePublishSecretRef>",
   },
-  audiences: [WORKLOAD_IDENTITY_AUDIENCE, IDENTITY_BINDING_AUDIENCE],
+  audiences: [TOKEN_EXCHANGE_AUDIENCE, IDENTITY_BINDING_AUDIENCE],
 } as const;
 
 /**

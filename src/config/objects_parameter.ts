@@ -2,7 +2,8 @@ import { ObjectEncoding, ObjectFormat, ObjectSpec } from "./object_spec.ts";
 import { filePathProblem } from "./paths.ts";
 import { ProblemList } from "./problems.ts";
 import { suggestName } from "../text/suggest.ts";
-import { parseYamlStrings, TokenBudget, TokenBudgetError, YamlError } from "./yaml.ts";
+import { TokenBudget, TokenBudgetError, YamlError } from "./yaml.ts";
+import { parseRecentYamlStrings } from "./yaml_parse_cache.ts";
 import { MAX_FILE_MODE } from "./request.ts";
 
 /** The fields an object entry may have; the Go provider silently ignores any other. */
@@ -63,7 +64,7 @@ function objectDocuments(text: string, problems: ProblemList, budget: TokenBudge
   }
   let root: unknown;
   try {
-    root = parseYamlStrings(text, budget);
+    root = parseRecentYamlStrings(text, budget);
   } catch (error) {
     problems.error("objects", `failed to yaml unmarshal objects, error: ${(error as Error).message}`);
     return [];
@@ -107,7 +108,7 @@ function parseObject(
   const where = `objects.array[${index}]`;
   let fields: unknown;
   try {
-    fields = parseYamlStrings(text, budget);
+    fields = parseRecentYamlStrings(text, budget);
   } catch (error) {
     if (error instanceof TokenBudgetError) {
       budget.remaining = 0;

@@ -15,7 +15,6 @@ import {
   parseDocument,
   visit,
 } from "yaml";
-import { BoundedMap } from "../cache/bounded_map.ts";
 
 /** A YAML document that did not parse; the message is the parser's, positions included. */
 export class YamlError extends Error {
@@ -31,41 +30,11 @@ const LIMITS = { maxAliasCount: 100, uniqueKeys: true, prettyErrors: false } as 
 export const MAX_YAML_DEPTH = 64;
 
 /**
- * Documents parsed lately, by their text. A node mounts the same few SecretProviderClasses
- * over and over (every pod of a workload, and again at every rotation), and parsing is most of
- * a warm mount's CPU: about half a millisecond per object document. Bounded in entries and in
- * the size of what it keeps; the texts hold object names and options, never a secret value.
- */
-const recent = new BoundedMap<string, { value: unknown } | { error: string }>(256);
-const LONGEST_REMEMBERED = 16 * 1024;
-
-/**
  * How many tokens one document may have. The library keeps several objects per token while it
  * parses, about 400 bytes each: 100,000 tokens (64 KiB of `x,x,x…`) filled the 48 MB heap the
  * provider first ran with and ended it. 1,000 objects of five fields each are 7,000.
  */
 export const MAX_YAML_TOKENS = 20_000;
-
-/**
- * Parses one YAML document with every scalar kept as the string it was written as (YAML's
- * failsafe schema), the way Go decodes the provider's string fields: `0644` stays "0644".
- * Duplicate keys are found here in linear time (the library compares every pair of keys), and
- * the library's warnings are not printed. Each call returns its own copy of the value.
- */
-export function parseYamlStrings(text: string, budget?: TokenBudget): unknown {
-  if (text.length > LONGEST_REMEMBERED) return parseStrings(text, budget);
-  const parsed = recent.getOrCreate(text, () => {
-    try {
-      return { value: parseStrings(text, budget) };
-    } catch (error) {
-      // Running out of a budget says nothing about the text: never remembered.
-      if (error instanceof TokenBudgetError) throw error;
-      return { error: (error as Error).message };
-    }
-  });
-  if ("error" in parsed) throw new YamlError(parsed.error);
-  return copyOf(parsed.value);
-}
 
 /**
  * Tokens several documents may use between them: the `objects` parameter and each of its
@@ -80,16 +49,13 @@ export class TokenBudgetError extends YamlError {
   override name = "TokenBudgetError";
 }
 
-/** A deep copy of what the failsafe schema yields: strings, null, arrays and plain objects. */
-function copyOf(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(copyOf);
-  if (value !== null && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, copyOf(item)]));
-  }
-  return value;
-}
-
-function parseStrings(text: string, budget?: TokenBudget): unknown {
+/**
+ * Parses one YAML document with every scalar kept as the string it was written as (YAML's
+ * failsafe schema), the way Go decodes the provider's string fields: `0644` stays "0644".
+ * Duplicate keys are found here in linear time (the library compares every pair of keys), and
+ * the library's warnings are not printed.
+ */
+export function parseYamlStrings(text: string, budget?: TokenBudget): unknown {
   if (nestingDepth(text) > MAX_YAML_DEPTH) {
     throw new YamlError(`collections nest more than ${MAX_YAML_DEPTH} levels deep`);
   }

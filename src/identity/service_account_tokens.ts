@@ -1,9 +1,12 @@
-import { Buffer } from "node:buffer";
 import { InvalidMountConfigError } from "../errors.ts";
 import { describeJsonSyntaxError } from "../text/json_syntax.ts";
+import { readJwtClaims } from "./jwt.ts";
 
 /** The audience of the service-account token that workload identity exchanges at Entra ID. */
 export const TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange";
+
+/** The audience of the service-account token that AKS identity binding (`useAzureTokenProxy`) exchanges. */
+export const IDENTITY_BINDING_AUDIENCE = "api://AKSIdentityBinding";
 
 /** One service-account token the driver sent, with the public claims a mount needs. */
 export interface ServiceAccountToken {
@@ -57,7 +60,7 @@ export function serviceAccountToken(json: string, audience: string): ServiceAcco
       }`,
     );
   }
-  const claims = jwtClaims(token as string);
+  const claims = readJwtClaims(token as string);
   const subject = typeof claims?.sub === "string" ? claims.sub : "";
   if (subject === "") {
     fail(`the service account token for audience ${audience} is not a JWT with a subject (sub)`);
@@ -70,16 +73,4 @@ export function serviceAccountToken(json: string, audience: string): ServiceAcco
     issuer: typeof claims?.iss === "string" ? claims.iss : "",
     expiresOn: Number.isFinite(stated) ? stated : exp,
   };
-}
-
-/** The payload of a JWT, unverified; undefined when it is not one. */
-function jwtClaims(token: string): Record<string, unknown> | undefined {
-  const parts = token.split(".");
-  if (parts.length !== 3) return undefined;
-  try {
-    const claims = JSON.parse(Buffer.from(parts[1], "base64url").toString("utf8"));
-    return typeof claims === "object" && claims !== null ? claims : undefined;
-  } catch {
-    return undefined;
-  }
 }

@@ -16,14 +16,6 @@ export interface FailureDescription {
   readonly text: string;
 }
 
-/** The error of one object of a mount: names the object, then says what went wrong. */
-export class ObjectError extends Error {
-  override name = "ObjectError";
-  constructor(readonly label: string, readonly failure: FailureDescription) {
-    super(`failed to get ${label}: ${failure.text}`);
-  }
-}
-
 interface AzureErrorFields {
   name?: string;
   message?: string;

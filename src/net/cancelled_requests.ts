@@ -1,9 +1,6 @@
 import { Agent as HttpAgent } from "node:http";
 import { Agent as HttpsAgent } from "node:https";
-import type { SecretClient } from "@azure/keyvault-secrets";
-
-type ClientOptions = NonNullable<ConstructorParameters<typeof SecretClient>[2]>;
-type AdditionalPolicy = NonNullable<ClientOptions["additionalPolicies"]>[number];
+import type { AdditionalPolicy } from "./connection_pool.ts";
 
 /**
  * Deno's node:http resends a request on a fresh connection when the kept-alive socket it was

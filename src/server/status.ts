@@ -1,7 +1,8 @@
 import { status as GrpcStatus } from "@grpc/grpc-js";
 import { InvalidMountConfigError } from "../errors.ts";
 import { readableLine } from "../text/readable_text.ts";
-import { FailureKind, ObjectError } from "../keyvault/errors.ts";
+import type { FailureKind } from "../keyvault/errors.ts";
+import { ObjectError } from "../mount/object_error.ts";
 import { ResponseTooLargeError } from "../mount/response_size.ts";
 
 const CODES: Record<FailureKind, GrpcStatus> = {

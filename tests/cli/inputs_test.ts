@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { driverMountRequest } from "../../src/cli/driver_request.ts";
 import { readNodePublishSecret } from "../../src/cli/node_publish_secret.ts";
-import { placeholderTokens, tokensFromJwt } from "../../src/cli/service_account_tokens.ts";
+import { placeholderTokens, tokensFromJwt } from "../../src/cli/driver_tokens.ts";
 import { UsageError } from "../../src/cli/usage.ts";
 
 const NOW = new Date(Date.UTC(2026, 5, 11, 10, 0, 0));

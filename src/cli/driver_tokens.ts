@@ -1,10 +1,7 @@
 import { Buffer } from "node:buffer";
+import { readJwtClaims } from "../identity/jwt.ts";
+import { TOKEN_EXCHANGE_AUDIENCE } from "../identity/service_account_tokens.ts";
 import { UsageError } from "./usage.ts";
-
-/** The audience of the service-account token workload identity exchanges with Entra ID. */
-export const WORKLOAD_IDENTITY_AUDIENCE = "api://AzureADTokenExchange";
-/** The audience of the token AKS identity binding (`useAzureTokenProxy`) exchanges. */
-export const IDENTITY_BINDING_AUDIENCE = "api://AKSIdentityBinding";
 
 /**
  * The value of `csi.storage.k8s.io/serviceAccount.tokens` as the driver builds it from the
@@ -15,7 +12,7 @@ export type ServiceAccountTokens = Record<string, { token: string; expirationTim
 /**
  * Files a token under each audience its `aud` claim names (the driver requests one token per
  * audience, so a token's claim is the audience it is filed under), or under
- * {@link WORKLOAD_IDENTITY_AUDIENCE} when it has none. The expiry comes from its `exp` claim.
+ * {@link TOKEN_EXCHANGE_AUDIENCE} when it has none. The expiry comes from its `exp` claim.
  * Throws UsageError when the text is not a JWT; never quotes the token.
  */
 export function tokensFromJwt(jwt: string, now: Date): ServiceAccountTokens {
@@ -30,7 +27,7 @@ export function tokensFromJwt(jwt: string, now: Date): ServiceAccountTokens {
     ? new Date(claims.exp * 1000)
     : new Date(now.getTime() + 3600_000);
   const entry = { token, expirationTimestamp: rfc3339(expires) };
-  const keys = audiences.length > 0 ? audiences : [WORKLOAD_IDENTITY_AUDIENCE];
+  const keys = audiences.length > 0 ? audiences : [TOKEN_EXCHANGE_AUDIENCE];
   return Object.fromEntries(keys.map((audience) => [audience, entry]));
 }
 
@@ -54,20 +51,13 @@ export function placeholderTokens(
   }));
 }
 
+/** The token's claims; a file that holds no JWT is the user's mistake, said without quoting it. */
 function jwtClaims(token: string): Record<string, unknown> {
-  const parts = token.split(".");
-  const fail = () =>
-    new UsageError(
-      "the service-account token file must hold one JWT (three base64url parts separated by dots)",
-    );
-  if (parts.length !== 3 || parts.some((part) => !/^[A-Za-z0-9_-]*$/.test(part))) throw fail();
-  try {
-    const claims = JSON.parse(Buffer.from(parts[1], "base64url").toString("utf8"));
-    if (typeof claims !== "object" || claims === null || Array.isArray(claims)) throw fail();
-    return claims;
-  } catch {
-    throw fail();
-  }
+  const claims = /^[A-Za-z0-9_.-]*$/.test(token) ? readJwtClaims(token) : undefined;
+  if (claims) return claims;
+  throw new UsageError(
+    "the service-account token file must hold one JWT (three base64url parts separated by dots)",
+  );
 }
 
 /** RFC 3339 in UTC without fractions, as Go's `time.Time` marshals a whole second. */
