@@ -8,7 +8,7 @@ import { isMap, type SecretProviderClassDocument } from "./manifest.ts";
 import { parameterLineFinder } from "./parameter_lines.ts";
 import { checkSecretObjects, wherePath } from "./secret_objects.ts";
 import { placeholderTokens } from "./driver_tokens.ts";
-import { IDENTITY_BINDING_AUDIENCE, TOKEN_EXCHANGE_AUDIENCE } from "../identity/service_account_tokens.ts";
+import { IDENTITY_TOKEN_AUDIENCES } from "../identity/registry.ts";
 
 /** The provider name this provider serves: `spec.provider` and the socket's name. */
 export const PROVIDER = "azure";
@@ -44,7 +44,8 @@ export const PLACEHOLDERS = {
     clientid: "<clientid of the nodePublishSecretRef>",
     clientsecret: "<clientsecret of the nodePublishSecretRef>",
   },
-  audiences: [TOKEN_EXCHANGE_AUDIENCE, IDENTITY_BINDING_AUDIENCE],
+  /** A stand-in token for every audience an identity mode exchanges. */
+  audiences: IDENTITY_TOKEN_AUDIENCES,
 } as const;
 
 /**

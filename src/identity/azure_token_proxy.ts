@@ -1,4 +1,5 @@
 import { InvalidMountConfigError } from "../errors.ts";
+import { IDENTITY_BINDING_AUDIENCE } from "./service_account_tokens.ts";
 import type { IdentityMode, ResolvedIdentity } from "./identity_mode.ts";
 
 /**
@@ -10,6 +11,7 @@ export const azureTokenProxy: IdentityMode = {
   name: "azureTokenProxy",
   selector: { switch: "useAzureTokenProxy" },
   parameters: ["clientID"],
+  tokenAudience: IDENTITY_BINDING_AUDIENCE,
   resolve(): ResolvedIdentity {
     throw new InvalidMountConfigError(
       "useAzureTokenProxy (AKS identity binding) is not supported by this provider: remove it and use " +

@@ -77,6 +77,11 @@ export interface IdentityMode {
   readonly selector: IdentitySelector;
   /** The SecretProviderClass parameters the mode reads, its switch excepted. */
   readonly parameters: readonly string[];
+  /**
+   * The audience of the pod's service-account token the mode exchanges, when it needs one: the
+   * driver's CSIDriver must list it in `tokenRequests` (and `validate` stands in a token for it).
+   */
+  readonly tokenAudience?: string;
   /** Checks this mode's inputs and resolves the identity; throws InvalidMountConfigError. */
   resolve(request: IdentityRequest, context: IdentityContext): ResolvedIdentity;
 }

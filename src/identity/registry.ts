@@ -31,6 +31,11 @@ export const IDENTITY_PARAMETERS: readonly string[] = [
   ])),
 ];
 
+/** The service-account token audiences the modes exchange, each once. */
+export const IDENTITY_TOKEN_AUDIENCES: readonly string[] = [
+  ...new Set(IDENTITY_MODES.flatMap((mode) => mode.tokenAudience ?? [])),
+];
+
 /**
  * The mode a mount uses, from the switches that are on (at most one: the config refuses more)
  * and the identity parameters.

@@ -24,6 +24,7 @@ export const workloadIdentity: IdentityMode = {
   name: "workloadIdentity",
   selector: { whenSet: "clientID" },
   parameters: [],
+  tokenAudience: TOKEN_EXCHANGE_AUDIENCE,
   resolve(config: IdentityRequest): ResolvedIdentity {
     const clientID = config.parameters.clientID;
     checkClientId("clientID", clientID);
