@@ -3,10 +3,9 @@
  * the certificate with its private key, as PEM text or as a base64 PKCS#12 file, depending
  * on the certificate policy's content type.
  */
-import { Buffer } from "node:buffer";
 import type { ObjectSpec } from "../config/object_spec.ts";
 import { orderChain } from "./chain.ts";
-import { decodeContent } from "./encoding.ts";
+import { decodeContent, decodeGoBase64 } from "./encoding.ts";
 import { FormatContext, ObjectFormatError, OutputFile } from "./object_type.ts";
 import { encodePem, encodePemBlocks } from "./pem.ts";
 import { readPemBlocks } from "./pem_reader.ts";
@@ -101,13 +100,11 @@ function splitPem(value: string): PemParts {
   };
 }
 
-/** Standard base64 with padding; line breaks are ignored, as Go's decoder ignores them. */
+/** The PFX's bytes, decoded as the Go provider decodes them (`base64.StdEncoding`). */
 function decodeBase64(value: string): Uint8Array {
-  const text = value.replace(/[\r\n]/g, "");
-  if (!/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(text)) {
-    throw new ObjectFormatError("the PKCS#12 value is not standard base64");
-  }
-  return new Uint8Array(Buffer.from(text, "base64"));
+  const bytes = decodeGoBase64(value);
+  if (!bytes) throw new ObjectFormatError("the PKCS#12 value is not standard base64");
+  return bytes;
 }
 
 function utf8(text: string): Uint8Array {
