@@ -5,7 +5,7 @@
  */
 import { COMMANDS_HELP, runCommand } from "./src/cli/commands.ts";
 import { FlagError, parseFlags, usage } from "./src/ops/flags.ts";
-import { createLogger } from "./src/log/logger.ts";
+import { createLogger, type Logger } from "./src/log/logger.ts";
 import { startProvider } from "./src/provider.ts";
 import { PROVIDER_NAME, PROVIDER_VERSION } from "./src/version.ts";
 
@@ -34,6 +34,9 @@ async function main(args: string[]): Promise<number> {
   }
   const logger = createLogger({ json: flags.logFormatJson, verbosity: flags.verbosity });
   for (const name of flags.ignored) logger.warn(`flag --${name} has no effect and is ignored`);
+  // Before the socket exists: kubelet may send SIGTERM at any moment, also during start-up,
+  // and a signal without a handler kills the process and leaves the socket file behind.
+  const stopSignal = stopRequested(logger);
   let provider;
   try {
     provider = await startProvider(flags, logger);
@@ -44,19 +47,30 @@ async function main(args: string[]): Promise<number> {
     });
     return 1;
   }
-  const stopped = Promise.withResolvers<void>();
-  let stopping = false;
-  const onSignal = (signal: Deno.Signal) => () => {
-    if (stopping) return;
-    stopping = true;
-    logger.info("shutting down", { signal });
-    provider.stop().then(stopped.resolve, stopped.reject);
-  };
-  const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT", "SIGBREAK"] : ["SIGTERM", "SIGINT"];
-  for (const signal of signals) Deno.addSignalListener(signal, onSignal(signal));
-  await stopped.promise;
+  await stopSignal;
+  await provider.stop();
   logger.info("stopped");
   return 0;
+}
+
+/**
+ * Installs the stop signals' handlers now and resolves at the first of them (later ones are
+ * ignored: the stop under way finishes). A signal that arrives while the provider is still
+ * starting is kept, and the provider stops as soon as it has started.
+ */
+function stopRequested(logger: Logger): Promise<Deno.Signal> {
+  const requested = Promise.withResolvers<Deno.Signal>();
+  let stopping = false;
+  const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT", "SIGBREAK"] : ["SIGTERM", "SIGINT"];
+  for (const signal of signals) {
+    Deno.addSignalListener(signal, () => {
+      if (stopping) return;
+      stopping = true;
+      logger.info("shutting down", { signal });
+      requested.resolve(signal);
+    });
+  }
+  return requested.promise;
 }
 
 if (import.meta.main) {

@@ -8,16 +8,33 @@ import type { ServiceError } from "@grpc/grpc-js";
 import type { Emulator } from "../emulator/emulator.ts";
 import { text } from "../harness/bytes.ts";
 import { providerClient } from "../harness/grpc_client.ts";
-import type { ProviderProcess } from "../harness/provider_process.ts";
+import { type ProviderProcess, startProviderProcess } from "../harness/provider_process.ts";
 import { mountRequest } from "../harness/spc.ts";
 import { SP, startWorld } from "../integration/fixtures.ts";
 
-async function until(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 400; i++) {
-    if (check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 25));
+/**
+ * Polls `check` until it holds. The deadline is generous because the machine running the tests
+ * may be busy: it only bounds a test that would otherwise hang, it is not a timing assumption.
+ */
+async function until(
+  check: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 60_000,
+  intervalMs = 10,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
-  throw new Error(`timed out waiting for ${what}`);
+}
+
+/** A TCP port nobody listens on right now (another process could take it; unlikely in a test). */
+function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const { port } = listener.addr as Deno.NetAddr;
+  listener.close();
+  return port;
 }
 
 /** Resolves once a Key Vault request is held by the given fault, i.e. a mount is under way. */
@@ -28,9 +45,27 @@ function heldByFault(emulator: Emulator, fault: string): Promise<void> {
   );
 }
 
-function signalled(provider: ProviderProcess, signal: Deno.Signal): Promise<void> {
+/** Sends `signal` and waits for the provider to say it is shutting down (or to have exited). */
+async function signalled(provider: ProviderProcess, signal: Deno.Signal): Promise<void> {
+  let exited = false;
+  provider.exited.then(() => exited = true);
   Deno.kill(provider.pid, signal);
-  return until(() => provider.output().includes(`shutting down signal=${signal}`), "the shutdown to begin");
+  await until(
+    () => exited || provider.output().includes(`shutting down signal=${signal}`),
+    "the shutdown to begin",
+  );
+  assert.match(provider.output(), new RegExp(`shutting down signal=${signal}`), provider.output());
+}
+
+/** Whether anything (a socket, or a file left behind) is at `path`. */
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return false;
+    throw error;
+  }
 }
 
 const OBJECTS = [{ objectName: "db-password", objectType: "secret" }];
@@ -102,5 +137,36 @@ Deno.test("SIGINT: the same clean stop", async () => {
     await assert.rejects(Deno.lstat(world.provider.socketPath), Deno.errors.NotFound);
   } finally {
     await world.close();
+  }
+});
+
+Deno.test("SIGTERM as soon as the socket appears (start-up not finished): clean stop, exit 0, no socket left", async () => {
+  // Kubelet may stop the provider at any moment, also while it is still starting; a signal
+  // that arrived before the handlers were installed killed it (143) and left the socket file.
+  for (let attempt = 0; attempt < 5; attempt++) {
+    // With the health and metrics endpoints on, as in production: starting them is part of start-up.
+    const [healthz, metrics] = [freePort(), freePort()];
+    const provider = await startProviderProcess({
+      waitReady: false,
+      args: [`--healthz-port=${healthz}`, `--prometheus-port=${metrics}`],
+    });
+    let exited = false;
+    provider.exited.then(() => exited = true);
+    try {
+      await until(async () => exited || await exists(provider.socketPath), "the socket file", 60_000, 0);
+      assert.ok(!exited, `the provider exited before listening:\n${provider.output()}`);
+      Deno.kill(provider.pid, "SIGTERM");
+      const status = await provider.exited;
+      assert.equal(
+        status.code,
+        0,
+        `attempt ${attempt}: exit ${status.code}, signal ${status.signal}\n${provider.output()}`,
+      );
+      assert.equal(await exists(provider.socketPath), false, `attempt ${attempt}: the socket file is left`);
+      assert.match(provider.output(), /shutting down signal=SIGTERM[\s\S]*INFO stopped\n$/);
+    } finally {
+      await provider.stop();
+      await Deno.remove(provider.socketDir, { recursive: true }).catch(() => {});
+    }
   }
 });
