@@ -58,7 +58,7 @@ export async function writeAtomically(
 ): Promise<WriteOutcome> {
   for (const file of payload) {
     const problem = filePathProblem(file.path);
-    if (problem) throw new UnsafeTargetError(`invalid path ${JSON.stringify(file.path)}: ${problem}`);
+    if (problem) throw new UnsafeTargetError(`invalid path: ${problem}`);
   }
   await prepareTarget(target);
   const oldDir = await readLinkOrEmpty(`${target}/${DATA_DIR}`);

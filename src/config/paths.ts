@@ -5,34 +5,49 @@
  */
 
 import { Buffer } from "node:buffer";
+import { clip } from "../text/readable_text.ts";
 
 /** The longest path the driver writes. */
 export const MAX_PATH_LENGTH = 4096;
 /** The longest element of a path the driver writes. */
 export const MAX_ELEMENT_LENGTH = 255;
 
-/** Returns why `path` cannot be an output file path, or `undefined` when it can. */
+/**
+ * Returns why `path` cannot be an output file path, or `undefined` when it can. The message
+ * quotes the path (escaped, and cut when long), as the other object errors quote their value.
+ */
 export function filePathProblem(path: string): string | undefined {
   if (path === "") return "file name must not be empty";
-  if (path.startsWith("/") || /^[A-Za-z]:/.test(path)) {
-    return "file name must be a relative path";
-  }
-  if (path.includes("..")) return "file name must not contain '..'";
-  if (path.includes("\\")) return "file name must not contain a backslash (use '/' for folders)";
+  const rule = pathRuleBroken(path);
+  return rule && `file name ${quotePath(path)} ${rule}`;
+}
+
+/** The longest part of a path quoted in a message. */
+const QUOTED_PATH_LENGTH = 120;
+
+function quotePath(path: string): string {
+  return JSON.stringify(clip(path, QUOTED_PATH_LENGTH));
+}
+
+/** The rule a non-empty path breaks, worded to follow "file name <path>". */
+function pathRuleBroken(path: string): string | undefined {
+  if (path.startsWith("/") || /^[A-Za-z]:/.test(path)) return "must be a relative path";
+  if (path.includes("..")) return "must not contain '..'";
+  if (path.includes("\\")) return "must not contain a backslash (use '/' for folders)";
   // deno-lint-ignore no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(path)) return "file name must not contain control characters";
+  if (/[\u0000-\u001f\u007f]/.test(path)) return "must not contain control characters";
   // A lone surrogate reaches the driver as U+FFFD, so two different names could become one.
-  if (!path.isWellFormed()) return "file name must be valid Unicode (it has a lone surrogate)";
+  if (!path.isWellFormed()) return "must be valid Unicode (it has a lone surrogate)";
   // The driver counts bytes (Go's len), not characters.
   if (Buffer.byteLength(path, "utf8") > MAX_PATH_LENGTH) {
-    return `file name must be at most ${MAX_PATH_LENGTH} bytes long`;
+    return `must be at most ${MAX_PATH_LENGTH} bytes long`;
   }
   const elements = path.split("/");
   if (elements.some((element) => element === "" || element === ".")) {
-    return "file name must be a clean path: no '.' element, no empty element, no leading or trailing '/'";
+    return "must be a clean path: no '.' element, no empty element, no leading or trailing '/'";
   }
   if (elements.some((element) => Buffer.byteLength(element, "utf8") > MAX_ELEMENT_LENGTH)) {
-    return `each folder or file name must be at most ${MAX_ELEMENT_LENGTH} bytes long`;
+    return `must have no folder or file name longer than ${MAX_ELEMENT_LENGTH} bytes`;
   }
   return undefined;
 }

@@ -218,7 +218,7 @@ export class Mounter {
     return type.toFiles(spec, value, context).map((file: OutputFile) => {
       // A suffix (`.crt`, `.key`) can make a name the plan accepted too long for the driver.
       const problem = file.suffix === "" ? undefined : filePathProblem(path + file.suffix);
-      if (problem) throw new ObjectFormatError(`file ${path + file.suffix}: ${problem}`);
+      if (problem) throw new ObjectFormatError(problem);
       return { path: path + file.suffix, mode, contents: file.contents, source };
     });
   }

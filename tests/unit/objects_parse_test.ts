@@ -81,15 +81,20 @@ const fields: [string, Record<string, string>, RegExp][] = [
   ["a too large filePermission", { filePermission: "1777" }, /octal file mode/],
   ["a word filePermission", { filePermission: "rw-r--r--" }, /octal file mode/],
   ["a negative history", { objectVersionHistory: "-1" }, /objectVersionHistory must be a whole number/],
-  ["an absolute alias", { objectAlias: "/etc/passwd" }, /file name must be a relative path/],
-  ["a dot-dot alias", { objectAlias: "a/../../b" }, /must not contain '\.\.'/],
-  ["a ./ alias", { objectAlias: "./a" }, /clean path/],
-  ["a // alias", { objectAlias: "a//b" }, /clean path/],
-  ["a trailing slash", { objectAlias: "a/" }, /clean path/],
-  ["a backslash", { objectAlias: "a\\b" }, /backslash/],
-  ["a NUL", { objectAlias: "a\u0000b" }, /control characters/],
-  ["a 256-byte element", { objectAlias: "x".repeat(256) }, /at most 255 bytes/],
-  ["a Windows drive", { objectAlias: "C:\\x" }, /relative path/],
+  // Each path error quotes the offending value, as the other object errors quote theirs.
+  ["an absolute alias", { objectAlias: "/etc/passwd" }, /file name "\/etc\/passwd" must be a relative path/],
+  ["a dot-dot alias", { objectAlias: "a/../../b" }, /file name "a\/\.\.\/\.\.\/b" must not contain '\.\.'/],
+  ["a ./ alias", { objectAlias: "./a" }, /file name "\.\/a" must be a clean path/],
+  ["a // alias", { objectAlias: "a//b" }, /file name "a\/\/b" must be a clean path/],
+  ["a trailing slash", { objectAlias: "a/" }, /file name "a\/" must be a clean path/],
+  ["a backslash", { objectAlias: "a\\b" }, /file name "a\\\\b" must not contain a backslash/],
+  ["a NUL", { objectAlias: "a\u0000b" }, /file name "a\\u0000b" must not contain control characters/],
+  [
+    "a 256-byte element",
+    { objectAlias: "x".repeat(256) },
+    /file name "x{90,}… \(\d+ more characters\)" must have no folder or file name longer than 255 bytes/,
+  ],
+  ["a Windows drive", { objectAlias: "C:\\x" }, /file name "C:\\\\x" must be a relative path/],
 ];
 for (const [name, extra, message] of fields) {
   Deno.test(`objects: ${name} is an error naming the object`, () => {
