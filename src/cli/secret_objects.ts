@@ -7,6 +7,8 @@ import { isMap } from "./manifest.ts";
 export interface OutputFiles {
   /** Paths every mount writes: the alias or name, `<alias>/<i>` with objectVersionHistory. */
   readonly paths: readonly string[];
+  /** Paths of objects that have errors of their own: matching one is not reported again. */
+  readonly pathsOfObjectsWithErrors?: readonly string[];
   /**
    * True when `<path>.crt` and `<path>.key` may also be written: the provider runs with
    * `--write-cert-and-key-in-separate-files` (and then only for certificate-backed secrets).
@@ -27,7 +29,7 @@ const TLS_KEYS = ["tls.crt", "tls.key"];
  * mounted: each needs `secretName`, `type` and `data`, and each `data[].objectName` must be a
  * path of the mount (the controller matches it against the files, not the Key Vault names).
  * The wording follows the controller's errors, which users otherwise see as pod events.
- * Without `files` (the objects have errors), object names are not matched.
+ * Without `files` (an objects entry could not be read), object names are not matched.
  */
 export function checkSecretObjects(value: unknown, files: OutputFiles | undefined): PathProblem[] {
   const problems: PathProblem[] = [];
@@ -82,7 +84,7 @@ function checkObjectName(
   path: YamlPath,
   error: (path: YamlPath, message: string, suggestion?: string) => void,
 ): void {
-  if (files.paths.includes(objectName)) return;
+  if (files.paths.includes(objectName) || files.pathsOfObjectsWithErrors?.includes(objectName)) return;
   const split = /^(.*)\.(crt|key)$/.exec(objectName);
   if (split && files.paths.includes(split[1])) {
     if (files.certAndKeyFiles) return;

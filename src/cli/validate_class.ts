@@ -1,12 +1,12 @@
 import type { ConfigProblem } from "../config/problems.ts";
 import type { YamlPath } from "../config/yaml.ts";
 import type { ProviderOptions } from "../mount/mount_types.ts";
-import { basePaths, inspectMount } from "../mount/plan.ts";
+import { basePaths, inspectMount, type MountInspection } from "../mount/plan.ts";
 import type { Diagnostic } from "./diagnostic.ts";
 import { driverMountRequest } from "./driver_request.ts";
 import { isMap, type SecretProviderClassDocument } from "./manifest.ts";
 import { parameterLineFinder } from "./parameter_lines.ts";
-import { checkSecretObjects, wherePath } from "./secret_objects.ts";
+import { checkSecretObjects, type OutputFiles, wherePath } from "./secret_objects.ts";
 import { placeholderTokens } from "./driver_tokens.ts";
 import { IDENTITY_TOKEN_AUDIENCES } from "../identity/registry.ts";
 
@@ -93,24 +93,37 @@ export function lintSecretProviderClass(
     problems.push(fromConfig(problem, lineOf, spc));
   }
 
-  // Files are known unless an object entry did not parse at all (a bad type still has a path).
-  const parsed = new Set(inspection.objects.map((spec) => spec.index));
-  const objectsBroken = inspection.problems.some((problem) => {
-    const index = /^objects\.array\[(\d+)\]/.exec(problem.where)?.[1];
-    const broken = index === undefined ? problem.where.startsWith("objects") : !parsed.has(Number(index));
-    return problem.severity === "error" && broken;
-  });
   const files = inspection.objects.flatMap(basePaths);
-  if (objectsBroken && inputs.secretObjects !== undefined) {
-    notes.push("secretObjects[].data[].objectName not matched against the files: fix objects first");
+  const outputs = secretObjectFiles(inspection, options.mount.writeCertAndKeyInSeparateFiles);
+  if (!outputs && inputs.secretObjects !== undefined) {
+    notes.push(
+      "secretObjects[].data[].objectName not matched against the files: an objects entry could not be read",
+    );
   }
-  const outputs = objectsBroken
-    ? undefined
-    : { paths: files, certAndKeyFiles: options.mount.writeCertAndKeyInSeparateFiles };
   for (const { path, diagnostic } of checkSecretObjects(inputs.secretObjects, outputs)) {
     problems.push({ ...diagnostic, line: spc.lineOf(path) });
   }
   return done({ identity: inspection.identity?.description, files, notes, problems });
+}
+
+/**
+ * The files `secretObjects` may name: those of the objects, and those an object with errors in
+ * its fields would write (a name matching one is not reported: that object's own error is).
+ * Unknown when an entry, or the list itself, could not be read: its files could be anything.
+ */
+function secretObjectFiles(inspection: MountInspection, certAndKeyFiles: boolean): OutputFiles | undefined {
+  const read = new Set([...inspection.objects, ...inspection.rejectedObjects].map((spec) => spec.index));
+  const unreadable = inspection.problems.some((problem) => {
+    const index = /^objects\.array\[(\d+)\]/.exec(problem.where)?.[1];
+    const lost = index === undefined ? problem.where.startsWith("objects") : !read.has(Number(index));
+    return problem.severity === "error" && lost;
+  });
+  if (unreadable) return undefined;
+  return {
+    paths: inspection.objects.flatMap(basePaths),
+    pathsOfObjectsWithErrors: inspection.rejectedObjects.flatMap(basePaths),
+    certAndKeyFiles,
+  };
 }
 
 /** What the driver takes from a SecretProviderClass, once the API server and it accepted it. */

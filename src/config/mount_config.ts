@@ -71,6 +71,12 @@ export interface ReadConfigResult {
    * that later checks (types, paths) can still judge them and report every problem at once.
    */
   readonly objects: readonly ObjectSpec[];
+  /**
+   * The object entries that have errors of their own but could be read as fields (a bad field
+   * read as its default): later checks judge their other fields too, and `validate` knows
+   * their files. Never mounted.
+   */
+  readonly rejectedObjects: readonly ObjectSpec[];
 }
 
 /** Reads a decoded mount request into a MountConfig, collecting every problem. */
@@ -120,12 +126,14 @@ export function readMountConfig(
 
   const objectsText = attributes["objects"] ?? "";
   if (objectsText.trim() === "") problems.error("objects", "objects is not set");
-  const objects = objectsText.trim() === "" ? [] : parseObjects(objectsText, problems);
+  const rejectedObjects: ObjectSpec[] = [];
+  const objects = objectsText.trim() === "" ? [] : parseObjects(objectsText, problems, rejectedObjects);
 
-  if (problems.errors.length > 0 || !cloud) return { problems: problems.items, objects };
+  if (problems.errors.length > 0 || !cloud) return { problems: problems.items, objects, rejectedObjects };
   return {
     problems: problems.items,
     objects,
+    rejectedObjects,
     config: {
       keyvaultName,
       vaultUrl: `https://${keyvaultName}.${cloud.keyVaultDnsSuffix}`,

@@ -39,15 +39,17 @@ const SHAPE_HINT = 'objects must be a YAML mapping whose "array:" key lists one 
 
 /**
  * Reads the `objects` parameter: a YAML mapping whose `array:` lists YAML strings, each one
- * object. Problems are collected; the specs returned are the entries that were valid.
+ * object. Problems are collected; the specs returned are the entries that were valid. Entries
+ * that were mappings of fields but had errors go to `rejected` (a bad field read as its
+ * default), so that later checks can still judge their other fields and tell their files.
  */
-export function parseObjects(text: string, problems: ProblemList): ObjectSpec[] {
+export function parseObjects(text: string, problems: ProblemList, rejected: ObjectSpec[] = []): ObjectSpec[] {
   const budget = new TokenBudget(MAX_OBJECTS_TOKENS);
   const items = objectDocuments(text, problems, budget);
   const specs: ObjectSpec[] = [];
   for (const [index, item] of items.entries()) {
-    const spec = parseObject(item, index, problems, budget);
-    if (spec) specs.push(spec);
+    const parsed = parseObject(item, index, problems, budget);
+    if (parsed) (parsed.valid ? specs : rejected).push(parsed.spec);
     if (budget.remaining <= 0) break;
   }
   return specs;
@@ -99,12 +101,18 @@ function objectDocuments(text: string, problems: ProblemList, budget: TokenBudge
   return documents;
 }
 
+/** An object entry read as fields; `valid` unless one of them had an error. */
+interface ParsedObject {
+  readonly spec: ObjectSpec;
+  readonly valid: boolean;
+}
+
 function parseObject(
   text: string,
   index: number,
   problems: ProblemList,
   budget: TokenBudget,
-): ObjectSpec | undefined {
+): ParsedObject | undefined {
   const where = `objects.array[${index}]`;
   let fields: unknown;
   try {
@@ -155,8 +163,7 @@ function parseObject(
   const filePermission = readFilePermission(permissionText, fail);
   warnDecimalMode(permissionText, `${where}.filePermission`, problems);
   const objectVersionHistory = readHistory(read("objectVersionHistory"), fail);
-  if (problems.errors.length > before) return undefined;
-  return {
+  const spec = {
     index,
     objectName,
     objectAlias,
@@ -169,6 +176,7 @@ function parseObject(
     filePermission,
     fileName,
   };
+  return { spec, valid: problems.errors.length === before };
 }
 
 function readScalar(

@@ -35,6 +35,8 @@ export interface MountInspection {
   readonly problems: readonly ConfigProblem[];
   /** Every object entry that parsed, planned or not (to list the files a mount would write). */
   readonly objects: readonly ObjectSpec[];
+  /** Object entries with errors in their fields; their files are where they would be written. */
+  readonly rejectedObjects: readonly ObjectSpec[];
   /** The identity, resolved whenever the parameters allow it, even if objects have errors. */
   readonly identity?: ResolvedIdentity;
 }
@@ -86,9 +88,16 @@ export function inspectMount(
     );
   }
   const objects = planObjects(read.objects, problems);
+  // Entries with errors are never planned, but every problem of every object is reported at once.
+  planObjects(read.rejectedObjects, problems);
   checkPlannedPaths(read.objects, problems);
   const identity = read.config ? identityOf(read.config, environment, problems) : undefined;
-  const result = { problems: problems.items, objects: read.objects, identity };
+  const result = {
+    problems: problems.items,
+    objects: read.objects,
+    rejectedObjects: read.rejectedObjects,
+    identity,
+  };
   if (problems.errors.length > 0 || !read.config || !identity) return result;
   return { ...result, plan: { config: read.config, warnings: problems.warnings, identity, objects } };
 }
@@ -96,6 +105,7 @@ export function inspectMount(
 function planObjects(specs: readonly ObjectSpec[], problems: ProblemList): PlannedObject[] {
   const planned: PlannedObject[] = [];
   for (const spec of specs) {
+    if (spec.objectType === "") continue; // reported as required already
     const where = `objects.array[${spec.index}]`;
     const type = OBJECT_TYPES.get(spec.objectType);
     if (!type) {

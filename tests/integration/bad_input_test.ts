@@ -58,18 +58,26 @@ const CASES: [string, { attributes: string; secrets: string; permission: string 
   [
     "an absolute alias",
     mountRequest({ objects: [{ ...ok, objectAlias: "/etc/shadow" }], secrets: SP }),
-    /file name must be a relative path/,
+    /file name "\/etc\/shadow" must be a relative path/,
   ],
   [
     "a .. alias",
     mountRequest({ objects: [{ ...ok, objectAlias: "../x" }], secrets: SP }),
-    /file name must not contain '\.\.'/,
+    /file name "\.\.\/x" must not contain '\.\.'/,
   ],
   ["a ./ alias", mountRequest({ objects: [{ ...ok, objectAlias: "./x" }], secrets: SP }), /clean path/],
   [
     "a 256-byte element",
     mountRequest({ objects: [{ ...ok, objectAlias: "a".repeat(256) }], secrets: SP }),
-    /255 bytes/,
+    /file name "a{90,}… \(\d+ more characters\)" must have no folder or file name longer than 255 bytes/,
+  ],
+  [
+    "every problem of one object: its type and its alias",
+    mountRequest({
+      objects: [{ objectName: "e", objectType: "sekret", objectAlias: "../escape" }],
+      secrets: SP,
+    }),
+    /file name "\.\.\/escape" must not contain '\.\.'; failed to get objectType:sekret, objectName:e, objectVersion:: invalid objectType "sekret"/,
   ],
   [
     "two objects writing one path",
