@@ -1,6 +1,6 @@
 /**
- * The README names every gRPC code a Mount can fail with, as pod events spell it (Go's names),
- * and says when: users read the code in `kubectl describe pod` and look it up there.
+ * The docs name every gRPC code a Mount can fail with, as pod events spell it (Go's names),
+ * and say when: users read the code in `kubectl describe pod` and look it up there.
  */
 import assert from "node:assert/strict";
 import { InvalidMountConfigError } from "../../src/errors.ts";
