@@ -68,8 +68,9 @@ const CASES: [string, { attributes: string; secrets: string; permission: string 
   ["a ./ alias", mountRequest({ objects: [{ ...ok, objectAlias: "./x" }], secrets: SP }), /clean path/],
   [
     "a 256-byte element",
-    mountRequest({ objects: [{ ...ok, objectAlias: "a".repeat(256) }], secrets: SP }),
-    /file name "a{90,}… \(\d+ more characters\)" must have no folder or file name longer than 255 bytes/,
+    // Dashed: the log-redaction rerun of this test takes a long [A-Za-z0-9+/] run for base64 content.
+    mountRequest({ objects: [{ ...ok, objectAlias: "a-".repeat(128) }], secrets: SP }),
+    /file name "(a-){45,}.*… \(\d+ more characters\)" must have no folder or file name longer than 255 bytes/,
   ],
   [
     "every problem of one object: its type and its alias",

@@ -11,6 +11,7 @@ import { providerClient } from "../harness/grpc_client.ts";
 import { type ProviderProcess, startProviderProcess } from "../harness/provider_process.ts";
 import { mountRequest } from "../harness/spc.ts";
 import { SP, startWorld } from "../integration/fixtures.ts";
+import { freePort } from "./metrics_text.ts";
 
 /**
  * Polls `check` until it holds. The deadline is generous because the machine running the tests
@@ -27,14 +28,6 @@ async function until(
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
-}
-
-/** A TCP port nobody listens on right now (another process could take it; unlikely in a test). */
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
 }
 
 /** Resolves once a Key Vault request is held by the given fault, i.e. a mount is under way. */
