@@ -4,7 +4,8 @@
  */
 import assert from "node:assert/strict";
 import { InvalidMountConfigError } from "../../src/errors.ts";
-import { type FailureKind, ObjectError } from "../../src/keyvault/errors.ts";
+import type { FailureKind } from "../../src/keyvault/errors.ts";
+import { ObjectError } from "../../src/mount/object_error.ts";
 import { ResponseTooLargeError } from "../../src/mount/response_size.ts";
 import { goCodeName } from "../../src/ops/grpc_code_names.ts";
 import { mountStatus } from "../../src/server/status.ts";
