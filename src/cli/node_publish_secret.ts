@@ -1,5 +1,5 @@
-import { Buffer } from "node:buffer";
 import { parseYamlStrings } from "../config/yaml.ts";
+import { decodeGoBase64 } from "../text/go_encoding.ts";
 import { isMap } from "./manifest.ts";
 import { UsageError } from "./usage.ts";
 
@@ -42,9 +42,10 @@ function stringMap(value: unknown, where: string): Record<string, string> {
 }
 
 function base64(key: string, encoded: string): string {
-  const compact = encoded.replace(/\s+/g, "");
-  if (!/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(compact)) {
+  // YAML folds a long value written over several lines with spaces: none of them is data.
+  const bytes = decodeGoBase64(encoded.replace(/\s+/g, ""));
+  if (!bytes) {
     throw new UsageError(`data.${key} of the Secret is not base64 (put clear text under stringData instead)`);
   }
-  return Buffer.from(compact, "base64").toString("utf8");
+  return new TextDecoder().decode(bytes);
 }

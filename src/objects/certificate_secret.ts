@@ -5,7 +5,8 @@
  */
 import type { ObjectSpec } from "../config/object_spec.ts";
 import { orderChain } from "./chain.ts";
-import { decodeContent, decodeGoBase64 } from "./encoding.ts";
+import { decodeGoBase64 } from "../text/go_encoding.ts";
+import { decodeContent } from "./encoding.ts";
 import { FormatContext, ObjectFormatError, OutputFile } from "./object_type.ts";
 import { encodePem, encodePemBlocks } from "./pem.ts";
 import { readPemBlocks } from "./pem_reader.ts";
