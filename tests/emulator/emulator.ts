@@ -19,14 +19,22 @@ import { createTlsMaterial } from "./ca.ts";
 import { allClouds, type AzureStackEndpoints, certificateNames, isLoginHost, isVaultHost } from "./clouds.ts";
 import { entraRoute } from "./entra.ts";
 import { type Fault, FaultSet } from "./faults.ts";
-import { jsonResponse, textResponse } from "./http.ts";
+import { jsonResponse, nowSeconds, textResponse } from "./http.ts";
 import { imdsRoute } from "./imds.ts";
 import { keyVaultRoute } from "./keyvault.ts";
 import { nmiRoute } from "./nmi.ts";
 import { createServeHandler, type PipelineDeps, type Router } from "./pipeline.ts";
 import { type FrontDoor, RelayRegistry, startFrontDoor } from "./proxy.ts";
 import { type RecordedRequest, type RequestFilter, RequestLog } from "./records.ts";
-import { type Identity, loadSeedFile, normalizeSeed, type Seed, type SeedInput } from "./seed.ts";
+import {
+  derivedHex,
+  type Identity,
+  loadSeedFile,
+  normalizeSeed,
+  type SecretVersion,
+  type Seed,
+  type SeedInput,
+} from "./seed.ts";
 import { TokenIssuer, type TokenSource } from "./tokens.ts";
 
 export type { Fault } from "./faults.ts";
@@ -87,9 +95,22 @@ export interface Emulator {
   setTokenLifetime(seconds: number | undefined): void;
   /** Changes the global Key Vault/Entra latency. */
   setLatency(ms: number): void;
+  /**
+   * Adds a new, enabled version to a secret of a seeded vault (creating the secret if needed),
+   * created now so that it is the latest; returns its version id.
+   */
+  addSecretVersion(vault: string, name: string, secret: NewSecretVersion): string;
   /** Stops every listener and removes temporary state. */
   close(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** A secret version added while the emulator runs. */
+export interface NewSecretVersion {
+  value: string;
+  /** Default: a 32-hex id derived from the vault, name and value. */
+  version?: string;
+  contentType?: string;
 }
 
 const LOOPBACK = ["127.0.0.1", "localhost"];
@@ -209,6 +230,17 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     },
     setLatency: (ms) => {
       state.latencyMs = ms;
+    },
+    addSecretVersion: (vault, name, secret) => {
+      const created = nowSeconds();
+      const version: SecretVersion = {
+        version: secret.version ?? derivedHex(`${vault}/secrets/${name}/${created}/${secret.value}`),
+        value: secret.value,
+        contentType: secret.contentType,
+        attributes: { enabled: true, created, updated: created },
+      };
+      kv.addSecretVersion(vault, name, version);
+      return version.version;
     },
     close,
     [Symbol.asyncDispose]: close,

@@ -5,6 +5,7 @@
  * Error bodies follow the AADSTS shape MSAL parses into its error messages.
  */
 import { Buffer } from "node:buffer";
+import { createPublicKey, verify } from "node:crypto";
 import { jsonResponse, nowSeconds } from "./http.ts";
 import type { Route, ServiceContext } from "./pipeline.ts";
 import type { Identity, Seed } from "./seed.ts";
@@ -155,7 +156,7 @@ async function token(ctx: ServiceContext, tenant: string, deps: EntraDeps): Prom
       `Application with identifier '${clientId}' was not found in the directory '${tenant}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`,
     );
   }
-  const refused = checkClientCredential(ctx, form, identity);
+  const refused = checkClientCredential(ctx, form, identity, deps);
   if (refused) return refused;
   const issued = deps.tokens.issue(identity, resource, deps.lifetime(identity), "entra");
   ctx.record.identity = identity.name;
@@ -178,6 +179,7 @@ function checkClientCredential(
   ctx: ServiceContext,
   form: URLSearchParams,
   identity: Identity,
+  deps: EntraDeps,
 ): Response | undefined {
   const secret = form.get("client_secret");
   if (secret !== null) {
@@ -191,7 +193,7 @@ function checkClientCredential(
     );
   }
   const assertion = form.get("client_assertion");
-  if (assertion !== null) return checkAssertion(ctx, form, assertion, identity);
+  if (assertion !== null) return checkAssertion(ctx, form, assertion, identity, deps);
   return aadError(
     ctx,
     401,
@@ -201,13 +203,15 @@ function checkClientCredential(
   );
 }
 
-// Federated credentials: the assertion's signature is not checked (tests mint
-// unsigned tokens); its audience, expiry, issuer and subject are.
+// Federated credentials: the assertion's audience, expiry, issuer and subject are
+// checked; its signature only when its issuer is one of the seed's `oidcIssuers`
+// (tests mint unsigned tokens; a real API server's tokens are checked against its key).
 function checkAssertion(
   ctx: ServiceContext,
   form: URLSearchParams,
   assertion: string,
   identity: Identity,
+  deps: EntraDeps,
 ): Response | undefined {
   if (form.get("client_assertion_type") !== ASSERTION_TYPE) {
     return aadError(ctx, 400, "invalid_request", 700023, "Invalid client assertion type.");
@@ -244,7 +248,7 @@ function checkAssertion(
   const subjectOk = /^system:serviceaccount:[^:]+:[^:]+$/.test(subject) &&
     identity.subjects.includes(subject);
   const issuerOk = identity.issuer === undefined || identity.issuer === issuer;
-  if (subjectOk && issuerOk) return undefined;
+  if (subjectOk && issuerOk) return checkSignature(ctx, assertion, issuer, deps.seed);
   return aadError(
     ctx,
     400,
@@ -254,6 +258,53 @@ function checkAssertion(
       audiences.join(",")
     }'. https://learn.microsoft.com/entra/workload-id/workload-identity-federation`,
   );
+}
+
+// JWS algorithms a Kubernetes service-account signing key can produce.
+const JWS_HASHES: Record<string, string> = {
+  RS256: "sha256",
+  RS384: "sha384",
+  RS512: "sha512",
+  ES256: "sha256",
+  ES384: "sha384",
+  ES512: "sha512",
+};
+
+/** An assertion from a seeded OIDC issuer must be signed by one of its keys. */
+function checkSignature(
+  ctx: ServiceContext,
+  assertion: string,
+  issuer: string,
+  seed: Seed,
+): Response | undefined {
+  const trusted = seed.oidcIssuers.find((i) => i.issuer === issuer);
+  if (!trusted) return undefined;
+  const [header, payload, signature] = assertion.split(".");
+  const alg = String(decodeSegment(header)?.alg ?? "");
+  const hash = JWS_HASHES[alg];
+  const signed = Buffer.from(`${header}.${payload}`);
+  const valid = hash !== undefined && trusted.publicKeys.some((pem) => {
+    const key = createPublicKey(pem);
+    const options = alg.startsWith("ES") ? { key, dsaEncoding: "ieee-p1363" as const } : key;
+    return verify(hash, signed, options, Buffer.from(signature, "base64url"));
+  });
+  if (valid) return undefined;
+  return aadError(
+    ctx,
+    400,
+    "invalid_client",
+    700027,
+    `Client assertion failed signature validation. (Issuer: '${issuer}', algorithm: '${alg}'.)`,
+  );
+}
+
+function decodeSegment(segment: string): Record<string, unknown> | undefined {
+  try {
+    const value = JSON.parse(Buffer.from(segment, "base64url").toString("utf8"));
+    return typeof value === "object" && value !== null ? value : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function decodeJwt(jwt: string): Record<string, unknown> | undefined {

@@ -4,7 +4,7 @@
  * once, and completed with deterministic defaults (client ids, object ids,
  * versions, timestamps) so every later module can rely on a complete shape.
  */
-import { createHash } from "node:crypto";
+import { createHash, createPublicKey } from "node:crypto";
 import { parse as parseYaml } from "yaml";
 import {
   type AzureStackEndpoints,
@@ -134,6 +134,16 @@ export interface Vault {
   azureStack?: AzureStackEndpoints;
 }
 
+/**
+ * An OIDC issuer Entra trusts for federated credentials, with the public keys its JWKS would
+ * publish (e.g. a Kubernetes API server's service-account issuer and signing key).
+ */
+export interface OidcIssuer {
+  issuer: string;
+  /** PEM public keys (SPKI); an assertion from this issuer must be signed by one of them. */
+  publicKeys: string[];
+}
+
 /** The complete, validated seed. */
 export interface Seed {
   tokenLifetimeSeconds?: number;
@@ -141,6 +151,8 @@ export interface Seed {
   azureStack: AzureStackEndpoints;
   identities: Identity[];
   vaults: Vault[];
+  /** Issuers whose assertions have their signature checked; others are not checked. */
+  oidcIssuers: OidcIssuer[];
 }
 
 /** Loose input shape (YAML/JSON/object); see README.md for the format. */
@@ -178,6 +190,9 @@ export function normalizeSeed(raw: unknown, where = "seed"): Seed {
       normalizeIdentity(v, `${where}.identities[${i}]`, defaultTenant)
     ),
     vaults: [],
+    oidcIssuers: asArray(root.oidcIssuers ?? [], `${where}.oidcIssuers`).map((v, i) =>
+      normalizeIssuer(v, `${where}.oidcIssuers[${i}]`)
+    ),
   };
   const names = new Set(seed.identities.map((i) => i.name));
   if (names.size !== seed.identities.length) throw new Error(`${where}: duplicate identity names`);
@@ -209,6 +224,20 @@ function normalizeIdentity(raw: unknown, where: string, defaultTenant: string): 
     pods: optStrings(o.pods, `${where}.pods`),
     tokenLifetimeSeconds: optNumber(o.tokenLifetimeSeconds, `${where}.tokenLifetimeSeconds`),
   };
+}
+
+function normalizeIssuer(raw: unknown, where: string): OidcIssuer {
+  const o = asObject(raw, where);
+  const publicKeys = optStrings(o.publicKeys, `${where}.publicKeys`);
+  publicKeys.forEach((pem, i) => {
+    try {
+      createPublicKey(pem);
+    } catch {
+      throw new Error(`${where}.publicKeys[${i}]: not a PEM public key`);
+    }
+  });
+  if (publicKeys.length === 0) throw new Error(`${where}.publicKeys: at least one key required`);
+  return { issuer: reqString(o.issuer, `${where}.issuer`), publicKeys };
 }
 
 function normalizeVault(

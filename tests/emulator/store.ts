@@ -102,6 +102,22 @@ export class VaultContents {
       .map((obj) => unversioned(latest(obj.versions).item(base, obj.name), collection));
   }
 
+  /**
+   * Adds a version to a secret, or creates the secret (rotation tests: a new version appears in the
+   * vault while a volume is mounted). A certificate's secret cannot be changed on its own.
+   */
+  addSecretVersion(name: string, version: SecretVersion): void {
+    if (this.#objects.certificates.has(name.toLowerCase())) {
+      throw new Error(`'${name}' is a certificate; its secret has no versions of its own`);
+    }
+    const existing = this.#objects.secrets.get(name.toLowerCase());
+    if (existing?.versions.some((v) => v.version.toLowerCase() === version.version.toLowerCase())) {
+      throw new Error(`secret '${name}' already has version ${version.version}`);
+    }
+    if (existing) existing.versions.push(secretVersion(version));
+    else this.#add("secrets", name, [secretVersion(version)], true);
+  }
+
   /** A certificate's policy, or undefined if there is no such certificate. */
   policy(name: string, base: string): Json | undefined {
     return this.#objects.certificates.get(name.toLowerCase())?.policy?.(base);
