@@ -38,8 +38,12 @@ export interface Binaries {
 export async function missingTools(): Promise<string | undefined> {
   try {
     const out = await new Deno.Command("go", { args: ["version"], stdout: "piped", stderr: "null" }).output();
-    if (out.code === 0) return undefined;
-    return "`go version` failed";
+    const version = new TextDecoder().decode(out.stdout).match(/go(\d+)\.(\d+)/);
+    if (out.code !== 0 || !version) return "a working Go toolchain (`go version` failed)";
+    // The driver's and Kubernetes's go.mod say `go 1.26.0`; GOTOOLCHAIN=local forbids a download.
+    const [major, minor] = [Number(version[1]), Number(version[2])];
+    if (major > 1 || minor >= 26) return undefined;
+    return `Go 1.26 or newer (found go${major}.${minor})`;
   } catch {
     return "the Go toolchain (`go` on PATH, Go 1.26 or newer)";
   }
