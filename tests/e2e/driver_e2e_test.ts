@@ -325,6 +325,17 @@ async function scenarios(t: Deno.TestContext, env: Environment): Promise<void> {
       const exchanges = env.emulator.requests({ service: "entra", pathPrefix: `/${TENANT}/oauth2` });
       assert.deepEqual(exchanges.map((r) => [r.status, r.identity]), [[200, "wi-app"]]);
       assert.deepEqual(env.csiDriver.spec.tokenRequests, [{ audience: "api://AzureADTokenExchange" }]);
+
+      // The same class from a pod of another ServiceAccount: the API server's token names that
+      // account, and Entra refuses it — the subject really comes from the API server.
+      await kube.create(pod("wi-other", "default", "azure-wi"));
+      const refused = await env.kubelet.publish({ namespace: NS, pod: "wi-other", volume: "secrets-store" });
+      assert.equal(refused.code, "Unauthenticated", JSON.stringify(refused));
+      assert.match(refused.message!, /AADSTS70021: No matching federated identity record found/);
+      assert.match(
+        refused.message!,
+        /Assertion Issuer: 'https:\/\/kubernetes\.akv-e2e\.test'\. Assertion Subject: 'system:serviceaccount:default:default'/,
+      );
     },
   );
 

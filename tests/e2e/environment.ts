@@ -54,9 +54,11 @@ export async function startEnvironment(binaries: Binaries): Promise<Environment>
   const dir = await Deno.makeTempDir({ dir: "/tmp", prefix: "akv-e2e-" });
   const cleanups: (() => Promise<unknown>)[] = [() => Deno.remove(dir, { recursive: true })];
   const services: Service[] = [];
+  const outputs: { name: string; output(): string }[] = [];
   const close = async () => {
     for (const mountPoint of await mountsUnder(dir)) await run("umount", [mountPoint]).catch(() => {});
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
+    await keepLogs(outputs);
   };
   try {
     const pki = await makePki(`${dir}/pki`);
@@ -64,6 +66,7 @@ export async function startEnvironment(binaries: Binaries): Promise<Environment>
     cleanups.push(() => emulator.close());
     const controlPlane = await startControlPlane(binaries, dir, pki);
     services.push(...controlPlane.services);
+    outputs.push(...controlPlane.services);
     cleanups.push(
       () => Promise.all(controlPlane.services.map((s) => s.stop())),
       () => Promise.resolve(controlPlane.kube.close()),
@@ -74,8 +77,10 @@ export async function startEnvironment(binaries: Binaries): Promise<Environment>
     await Deno.mkdir(providerDir, { mode: 0o700 });
     const provider = await startProviderProcess({ socketDir: providerDir, env: emulator.env() });
     cleanups.push(() => provider.stop());
+    outputs.push({ name: "provider", output: () => provider.output() });
     const driver = await startDriver(binaries, dir, controlPlane, providerDir);
     cleanups.push(() => driver.service.stop());
+    outputs.push(driver.service);
     const kubelet = new Kubelet(controlPlane.kube, `${dir}/kubelet`, binaries.csiClient, driver.csiSocket);
     const logs = () =>
       `--- driver ---\n${driver.service.output().split("\n").slice(-60).join("\n")}\n` +
@@ -86,4 +91,12 @@ export async function startEnvironment(binaries: Binaries): Promise<Environment>
     await close();
     throw new Error(`${err instanceof Error ? err.message : err}\n${output}`);
   }
+}
+
+/** With AKV_E2E_LOGS=<dir>, every process's whole output is written there after the run. */
+async function keepLogs(outputs: { name: string; output(): string }[]): Promise<void> {
+  const dir = Deno.env.get("AKV_E2E_LOGS");
+  if (!dir) return;
+  await Deno.mkdir(dir, { recursive: true });
+  for (const { name, output } of outputs) await Deno.writeTextFile(`${dir}/${name}.log`, output());
 }
