@@ -78,18 +78,25 @@ export async function buildBinaries(log: (line: string) => void = () => {}): Pro
   const dir = cacheDir();
   await Deno.mkdir(`${dir}/bin`, { recursive: true });
   const bin = (name: string) => `${dir}/bin/${name}`;
+  // Module copies are per process (two test runs may build at once) and removed afterwards:
+  // Go's build cache, not the copies, is what makes a rebuild fast.
+  const work = `${dir}/work-${Deno.pid}`;
   const steps: [string, () => Promise<void>][] = [
     ["csi-client", () => goBuild(`${GO_SOURCES}csiclient`, bin("csi-client"), ".", "-mod=readonly")],
     ["etcd", () => goBuild(`${GO_SOURCES}etcd`, bin("etcd"), ".", "-mod=readonly")],
-    ["secrets-store-csi-driver", () => buildDriver(dir, bin("secrets-store-csi-driver"))],
-    ["kube-apiserver", () => buildApiserver(dir, bin("kube-apiserver"))],
+    ["secrets-store-csi-driver", () => buildDriver(dir, work, bin("secrets-store-csi-driver"))],
+    ["kube-apiserver", () => buildApiserver(dir, work, bin("kube-apiserver"))],
   ];
-  for (const [name, build] of steps) {
-    if (await exists(bin(name))) continue;
-    const started = performance.now();
-    log(`building ${name} into ${dir}/bin`);
-    await build();
-    log(`built ${name} in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  try {
+    for (const [name, build] of steps) {
+      if (await exists(bin(name))) continue;
+      const started = performance.now();
+      log(`building ${name} into ${dir}/bin`);
+      await build();
+      log(`built ${name} in ${((performance.now() - started) / 1000).toFixed(0)} s`);
+    }
+  } finally {
+    await Deno.remove(work, { recursive: true }).catch(() => {});
   }
   return {
     cacheDir: dir,
@@ -105,10 +112,10 @@ export async function buildBinaries(log: (line: string) => void = () => {}): Pro
  * The driver imports monis.app/mlog, which the proxy refuses: a copy of the driver's module
  * replaces it with the stand-in in go/mlog.
  */
-async function buildDriver(dir: string, output: string): Promise<void> {
+async function buildDriver(dir: string, workDir: string, output: string): Promise<void> {
   const source = await moduleDir(dir, "sigs.k8s.io/secrets-store-csi-driver", VERSIONS.driver);
-  const work = await freshCopy(source, `${dir}/src/secrets-store-csi-driver`);
-  const mlog = await freshCopy(`${GO_SOURCES}mlog`, `${dir}/src/mlog`);
+  const work = await freshCopy(source, `${workDir}/secrets-store-csi-driver`);
+  const mlog = await freshCopy(`${GO_SOURCES}mlog`, `${workDir}/mlog`);
   const goMod = await Deno.readTextFile(`${work}/go.mod`);
   await Deno.writeTextFile(`${work}/go.mod`, `${goMod}\nreplace monis.app/mlog => ${mlog}\n`);
   const ldflags = `-X sigs.k8s.io/secrets-store-csi-driver/pkg/version.BuildVersion=${VERSIONS.driver}`;
@@ -120,9 +127,9 @@ async function buildDriver(dir: string, output: string): Promise<void> {
  * and their `replace` block cannot work: a copy requires the published staging modules instead,
  * without go.work. The version ldflags make the server report v1.36.1 (clients parse it).
  */
-async function buildApiserver(dir: string, output: string): Promise<void> {
+async function buildApiserver(dir: string, workDir: string, output: string): Promise<void> {
   const source = await moduleDir(dir, "k8s.io/kubernetes", VERSIONS.kubernetes);
-  const work = await freshCopy(source, `${dir}/src/kubernetes`);
+  const work = await freshCopy(source, `${workDir}/kubernetes`);
   for (const name of ["go.work", "go.work.sum", "vendor"]) {
     await Deno.remove(`${work}/${name}`, { recursive: true }).catch(() => {});
   }
@@ -147,8 +154,11 @@ async function buildApiserver(dir: string, output: string): Promise<void> {
 
 /** `k8s.io/x v0.0.0` → the published staging version; the `replace` block is dropped. */
 export function rewriteKubernetesGoMod(goMod: string): string {
-  const withoutReplace = goMod.replace(/^replace \($[\s\S]*?^\)$/m, "");
-  return withoutReplace.replace(/^(\s*k8s\.io\/[\w.\-/]+) v0\.0\.0(\s|$)/gm, `$1 ${VERSIONS.staging}$2`);
+  const withoutReplace = goMod.replace(/^replace \($[\s\S]*?^\)$/gm, "").replace(/^replace .*$/gm, "");
+  return withoutReplace.replace(
+    /^(\s*(?:require\s+)?k8s\.io\/[\w.\-/]+) v0\.0\.0(\s|$)/gm,
+    `$1 ${VERSIONS.staging}$2`,
+  );
 }
 
 /** Downloads a module (once) with the cache's go.mod and returns its read-only folder. */
@@ -176,7 +186,7 @@ async function goBuild(
   extra: string[] = [],
 ): Promise<void> {
   // Built beside the final name, then renamed: an interrupted build never looks finished.
-  const partial = `${output}.partial`;
+  const partial = `${output}.${Deno.pid}.partial`;
   await run("go", ["build", modFlag, "-trimpath", ...extra, "-o", partial, pkg], cwd);
   await Deno.rename(partial, output);
 }

@@ -10,9 +10,11 @@
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { createPublicKey } from "node:crypto";
+import { parse as parseYaml } from "yaml";
+import { defaultSeedPath } from "../emulator/emulator.ts";
 import { objectsYaml } from "../harness/spc.ts";
 import { buildBinaries, missingTools } from "./build.ts";
-import { mountType, NODE_NAME } from "./cluster.ts";
+import { mountsUnder, mountType, NODE_NAME } from "./cluster.ts";
 import { type Environment, startEnvironment } from "./environment.ts";
 import type { KubeObject } from "./kube.ts";
 import type { PodVolume } from "./kubelet.ts";
@@ -35,8 +37,7 @@ if (skipped) console.log(`tests/e2e${SKIP_NOTE}`);
 
 /** The seed's objects, as files: what the provider must write for them. */
 async function seedObject(kind: "secret" | "key" | "cert", name: string): Promise<string> {
-  const { parse } = await import("yaml");
-  const seed = parse(await Deno.readTextFile(new URL("../emulator/seed.yaml", import.meta.url)));
+  const seed = parseYaml(await Deno.readTextFile(defaultSeedPath()));
   const vault = seed.vaults[0];
   if (kind === "secret") {
     const secret = vault.secrets.find((s: KubeObject) => s.name === name) ??
@@ -165,15 +166,10 @@ Deno.test({
       await scenarios(t, env);
     } finally {
       await env.close();
-      assert.deepEqual(await mountsLeft(env.dir), [], "no mount is left behind");
+      assert.deepEqual(await mountsUnder(env.dir), [], "no mount is left behind");
     }
   },
 });
-
-async function mountsLeft(dir: string): Promise<string[]> {
-  const info = await Deno.readTextFile("/proc/self/mountinfo");
-  return info.split("\n").map((l) => l.split(" ")[4]).filter((m) => m?.startsWith(dir));
-}
 
 async function scenarios(t: Deno.TestContext, env: Environment): Promise<void> {
   const kube = env.controlPlane.kube;
