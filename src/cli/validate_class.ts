@@ -84,6 +84,8 @@ export function lintSecretProviderClass(
   const inspection = inspectMount(request, {
     defaultCloudName: options.mount.defaultCloudName,
     nmiAddress: options.mount.nmiAddress,
+    tokenProxyUrl: options.mount.tokenProxyUrl,
+    sniName: options.mount.sniName,
     readTextFile: (path) => readOrStandIn(path, options.readTextFile, notes),
   });
   const lineOf = parameterLineFinder(spc);

@@ -6,6 +6,10 @@ import type { CloudEnvironment } from "../cloud/clouds.ts";
 export interface IdentityContext {
   /** `host:port` of the aad-pod-identity NMI endpoint (`--nmi-address`). */
   readonly nmiAddress: string;
+  /** The AKS token proxy of identity binding (`--token-proxy-url`). */
+  readonly tokenProxyUrl: string;
+  /** Its TLS server name (`--sni-name`); "" to compute it from the API server's certificate. */
+  readonly sniName: string;
 }
 
 /** The pod a mount is for, as the driver names it. */

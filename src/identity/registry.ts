@@ -1,5 +1,5 @@
 import type { IdentityMode } from "./identity_mode.ts";
-import { azureTokenProxy } from "./azure_token_proxy.ts";
+import { identityBinding } from "./identity_binding.ts";
 import { podIdentity } from "./pod_identity.ts";
 import { servicePrincipal } from "./service_principal.ts";
 import { vmManagedIdentity } from "./vm_managed_identity.ts";
@@ -13,7 +13,7 @@ import { workloadIdentity } from "./workload_identity.ts";
 export const IDENTITY_MODES: readonly IdentityMode[] = [
   podIdentity,
   vmManagedIdentity,
-  azureTokenProxy,
+  identityBinding,
   workloadIdentity,
   servicePrincipal,
 ];

@@ -30,12 +30,17 @@ export function tokenRequestsHint(audience: string): string {
 /**
  * Picks the token for `audience` out of the driver's `csi.storage.k8s.io/serviceAccount.tokens`
  * JSON (`{"<audience>":{"token":"…","expirationTimestamp":"RFC 3339"}}`) and reads its public
- * claims. Throws InvalidMountConfigError, with the Go provider's wording first, when the tokens,
- * the audience or the claims are missing. The signature is Entra's to check, not ours.
+ * claims. Throws InvalidMountConfigError, with the Go provider's wording first (`failing`, e.g.
+ * `failed to parse workload identity tokens`), when the tokens, the audience or the claims are
+ * missing. The signature is Entra's (or the token proxy's) to check, not ours.
  */
-export function serviceAccountToken(json: string, audience: string): ServiceAccountToken {
+export function serviceAccountToken(
+  json: string,
+  audience: string,
+  failing = "failed to parse workload identity tokens",
+): ServiceAccountToken {
   const fail = (text: string): never => {
-    throw new InvalidMountConfigError(`failed to parse workload identity tokens, error: ${text}`);
+    throw new InvalidMountConfigError(`${failing}, error: ${text}`);
   };
   if (json.trim() === "") fail(`service account tokens not found: ${tokenRequestsHint(audience)}`);
   let tokens: unknown;

@@ -63,6 +63,8 @@ export class Mounter {
     return planMount(request, {
       defaultCloudName: options.defaultCloudName,
       nmiAddress: options.nmiAddress,
+      tokenProxyUrl: options.tokenProxyUrl,
+      sniName: options.sniName,
       readTextFile,
     });
   }

@@ -1,3 +1,5 @@
+import { DEFAULT_TOKEN_PROXY_URL } from "../identity/aks_cluster.ts";
+
 /** The three JSON fields of a MountRequest, as the driver sends them. */
 export interface MountRequestFields {
   readonly attributes: string;
@@ -34,6 +36,10 @@ export interface ProviderOptions {
   readonly defaultCloudName: string;
   /** `--nmi-address`: aad-pod-identity's NMI, `host:port`. */
   readonly nmiAddress: string;
+  /** `--token-proxy-url`: the AKS token proxy of identity binding. */
+  readonly tokenProxyUrl: string;
+  /** `--sni-name`: its TLS server name, "" to compute it. */
+  readonly sniName: string;
   /** How many objects of one mount are fetched at once. */
   readonly objectConcurrency: number;
   /**
@@ -49,6 +55,8 @@ export const DEFAULT_PROVIDER_OPTIONS: ProviderOptions = {
   writeCertAndKeyInSeparateFiles: false,
   defaultCloudName: "AzurePublicCloud",
   nmiAddress: "localhost:2579",
+  tokenProxyUrl: new URL(DEFAULT_TOKEN_PROXY_URL).href,
+  sniName: "",
   objectConcurrency: 16,
 };
 

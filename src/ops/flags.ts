@@ -1,6 +1,7 @@
 import { CLOUD_NAMES, isCloudName } from "../cloud/clouds.ts";
 import { parseGoBool } from "../text/go_bool.ts";
 import { suggestName } from "../text/suggest.ts";
+import { DEFAULT_TOKEN_PROXY_URL } from "../identity/aks_cluster.ts";
 import { DEFAULT_ENDPOINT, InvalidEndpointError, parseEndpoint } from "../transport/endpoint.ts";
 import {
   defaultUnixListener,
@@ -30,6 +31,10 @@ export interface ProviderFlags {
   readonly verbosity: number;
   readonly version: boolean;
   readonly nmiAddress: string;
+  /** `--token-proxy-url`: the AKS token proxy of identity binding (`useAzureTokenProxy`). */
+  readonly tokenProxyUrl: string;
+  /** `--sni-name`: the TLS server name of the token proxy; "" to compute it from the API server. */
+  readonly sniName: string;
   readonly objectConcurrency: number;
   /** `--max-response-size`: the largest Mount response sent, in bytes (0: no check). */
   readonly maxResponseBytes: number;
@@ -112,13 +117,14 @@ export const FLAGS: Readonly<Record<string, FlagSpec>> = {
   "pprof-port": { kind: "int", default: "6060", help: "accepted for compatibility; no effect" },
   "token-proxy-url": {
     kind: "string",
-    default: "",
-    help: "accepted for compatibility; identity binding is not supported",
+    default: DEFAULT_TOKEN_PROXY_URL,
+    help: "AKS token proxy of identity binding (useAzureTokenProxy): an https:// URL, optionally with a path",
   },
   "sni-name": {
     kind: "string",
     default: "",
-    help: "accepted for compatibility; identity binding is not supported",
+    help:
+      "TLS server name of the token proxy (useAzureTokenProxy); empty: computed from the API server's certificate",
   },
 };
 
@@ -146,8 +152,6 @@ const COMPATIBILITY_ONLY = [
   "custom-user-agent",
   "enable-pprof",
   "pprof-port",
-  "token-proxy-url",
-  "sni-name",
   ...Object.keys(KLOG_FLAGS),
 ];
 
@@ -193,6 +197,8 @@ export function parseFlags(args: readonly string[]): ProviderFlags {
     verbosity: integer("v", read("v"), 0, 2 ** 31 - 1),
     version: bool("version", read("version")),
     nmiAddress: hostPort("nmi-address", read("nmi-address")),
+    tokenProxyUrl: tokenProxyUrl(read("token-proxy-url")),
+    sniName: sniName(read("sni-name")),
     objectConcurrency: integer("object-concurrency", read("object-concurrency"), 1, 256),
     maxResponseBytes: integer("max-response-size", read("max-response-size"), 0, 2 ** 31 - 1),
     shutdownGraceMs: duration("shutdown-grace-period", read("shutdown-grace-period")),
@@ -321,6 +327,52 @@ function hostPort(name: string, value: string): string {
   return value;
 }
 
+/**
+ * An `https://` URL without credentials, query or fragment (the rules of the Azure SDKs' token
+ * proxy support), checked at start so a typo stops the provider instead of every identity-binding
+ * mount. "" is the default, as Go's flag treats it.
+ */
+function tokenProxyUrl(value: string): string {
+  if (value === "") return new URL(DEFAULT_TOKEN_PROXY_URL).href;
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  const problem = !url
+    ? "not a URL"
+    : url.protocol !== "https:"
+    ? "the token proxy is reached over https://"
+    : url.username || url.password
+    ? "it must not hold user info"
+    : url.search || url.hash
+    ? "it must not have a query or a fragment"
+    : undefined;
+  if (problem) {
+    throw new FlagError(
+      `invalid value ${
+        JSON.stringify(value)
+      } for flag --token-proxy-url: ${problem}, e.g. ${DEFAULT_TOKEN_PROXY_URL}`,
+    );
+  }
+  return url!.href;
+}
+
+/** A DNS name as TLS sends it in the server name indication, or "" (computed). */
+function sniName(value: string): string {
+  if (
+    value === "" ||
+    /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/
+      .test(value)
+  ) {
+    return value;
+  }
+  throw new FlagError(
+    `invalid value ${JSON.stringify(value)} for flag --sni-name: want a DNS name such as a0123….ests.aks`,
+  );
+}
+
 function cloud(value: string): string {
   if (!isCloudName(value)) {
     throw new FlagError(
@@ -357,6 +409,8 @@ export function mountOptions(flags: ProviderFlags): ProviderOptions {
     writeCertAndKeyInSeparateFiles: flags.writeCertAndKeyInSeparateFiles,
     defaultCloudName: flags.cloudName,
     nmiAddress: flags.nmiAddress,
+    tokenProxyUrl: flags.tokenProxyUrl,
+    sniName: flags.sniName,
     objectConcurrency: flags.objectConcurrency,
     maxResponseBytes: flags.maxResponseBytes,
   };

@@ -1,6 +1,8 @@
 /**
  * The emulator's TLS identity: a throw-away CA plus one leaf certificate
- * whose SANs cover every impersonated host.
+ * whose SANs cover every impersonated host, and leaves of their own for the
+ * servers that must present a certificate for some names only (the AKS API
+ * server and its token proxy).
  *
  * Generated with the `openssl` CLI rather than an npm library: it is already
  * installed, produces exactly the X.509 extensions rustls/webpki (behind
@@ -19,19 +21,34 @@ export interface TlsMaterial {
   certPem: string;
   /** Leaf private key PEM (PKCS#8). */
   keyPem: string;
+  /** The extra leaves asked for, by name. */
+  leaves: Record<string, { certPem: string; keyPem: string }>;
 }
 
 const VALIDITY_DAYS = "7";
 
-/** Creates a CA and a leaf for `dnsNames`; writes the CA to `<stateDir>/ca.pem`. */
+/**
+ * Creates a CA, a leaf for `dnsNames` and one more leaf per entry of `extraLeaves` (name → its
+ * DNS names), all signed before the CA key is deleted; writes the CA to `<stateDir>/ca.pem`.
+ */
 export async function createTlsMaterial(
   stateDir: string,
   dnsNames: string[],
+  extraLeaves: Record<string, string[]> = {},
 ): Promise<TlsMaterial> {
   const work = await Deno.makeTempDir({ prefix: "kv-emulator-ca-" });
   try {
     await createCa(work);
-    await createLeaf(work, dnsNames);
+    await createLeaf(work, "leaf", dnsNames);
+    const leaves: TlsMaterial["leaves"] = {};
+    for (const [name, names] of Object.entries(extraLeaves)) {
+      const file = `extra-${Object.keys(leaves).length}`;
+      await createLeaf(work, file, names);
+      leaves[name] = {
+        certPem: await Deno.readTextFile(`${work}/${file}.pem`),
+        keyPem: await Deno.readTextFile(`${work}/${file}.key`),
+      };
+    }
     const caPem = await Deno.readTextFile(`${work}/ca.pem`);
     const caPath = `${stateDir}/ca.pem`;
     await Deno.writeTextFile(caPath, caPem);
@@ -40,6 +57,7 @@ export async function createTlsMaterial(
       caPem,
       certPem: await Deno.readTextFile(`${work}/leaf.pem`),
       keyPem: await Deno.readTextFile(`${work}/leaf.key`),
+      leaves,
     };
   } finally {
     await Deno.remove(work, { recursive: true });
@@ -70,15 +88,15 @@ async function createCa(dir: string): Promise<void> {
   ]);
 }
 
-async function createLeaf(dir: string, dnsNames: string[]): Promise<void> {
+async function createLeaf(dir: string, file: string, dnsNames: string[]): Promise<void> {
   await openssl([
     "req",
     "-new",
     ...EC_KEY,
     "-keyout",
-    `${dir}/leaf.key`,
+    `${dir}/${file}.key`,
     "-out",
-    `${dir}/leaf.csr`,
+    `${dir}/${file}.csr`,
     "-subj",
     "/O=Key Vault Emulator/CN=kv-emulator",
   ]);
@@ -90,12 +108,12 @@ async function createLeaf(dir: string, dnsNames: string[]): Promise<void> {
     "subjectKeyIdentifier=hash",
     "authorityKeyIdentifier=keyid",
   ];
-  await Deno.writeTextFile(`${dir}/leaf.ext`, extensions.join("\n") + "\n");
+  await Deno.writeTextFile(`${dir}/${file}.ext`, extensions.join("\n") + "\n");
   await openssl([
     "x509",
     "-req",
     "-in",
-    `${dir}/leaf.csr`,
+    `${dir}/${file}.csr`,
     "-CA",
     `${dir}/ca.pem`,
     "-CAkey",
@@ -106,9 +124,9 @@ async function createLeaf(dir: string, dnsNames: string[]): Promise<void> {
     VALIDITY_DAYS,
     "-sha256",
     "-extfile",
-    `${dir}/leaf.ext`,
+    `${dir}/${file}.ext`,
     "-out",
-    `${dir}/leaf.pem`,
+    `${dir}/${file}.pem`,
   ]);
 }
 

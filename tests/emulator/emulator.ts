@@ -4,7 +4,8 @@
  * SDKs through HTTPS_PROXY + NODE_EXTRA_CA_CERTS (+ the IMDS override).
  *
  * Listeners (all on 127.0.0.1):
- *  - proxy: CONNECT tunnels to the internal TLS server, plus the admin API;
+ *  - proxy: CONNECT tunnels to the internal TLS server (and, chosen by the TLS server name, to
+ *    the AKS API server or its identity-binding token proxy), plus the admin API;
  *  - imds and nmi: plain HTTP;
  * each one a TCP front door relaying to an internal `Deno.serve` server
  * (see proxy.ts for why).
@@ -17,7 +18,8 @@ import { parseArgs } from "node:util";
 import { handleAdmin } from "./admin.ts";
 import { createTlsMaterial } from "./ca.ts";
 import { allClouds, type AzureStackEndpoints, certificateNames, isLoginHost, isVaultHost } from "./clouds.ts";
-import { entraRoute } from "./entra.ts";
+import { entraRoute, tokenProxyRoute } from "./entra.ts";
+import { API_SERVER_HOST, apiServerNames, apiServerRoute, identityBindingSniName } from "./aks.ts";
 import { type Fault, FaultSet } from "./faults.ts";
 import { jsonResponse, nowSeconds, textResponse } from "./http.ts";
 import { imdsRoute } from "./imds.ts";
@@ -75,13 +77,17 @@ export interface Emulator {
   imdsUrl: string;
   /** `127.0.0.1:PORT` of the NMI endpoint. */
   nmiAddress: string;
+  /** The AKS cluster: its API server and identity-binding token proxy (reached through the proxy). */
+  aksCluster: AksClusterInfo;
   /** The normalised seed being served. */
   seed: Seed;
   /** HTTPS_PROXY, NODE_EXTRA_CA_CERTS and AZURE_POD_IDENTITY_AUTHORITY_HOST for a child process. */
   env(): Record<string, string>;
   /** Recorded requests (copies), optionally filtered, oldest first. */
   requests(filter?: RequestFilter | ((r: RecordedRequest) => boolean)): RecordedRequest[];
-  /** Clears the request log. */
+  /** TLS tunnels to the AKS cluster's address, with the server name each client sent, oldest first. */
+  tunnels(): Tunnel[];
+  /** Clears the request log and the tunnel log. */
   resetRequests(): void;
   /** Replaces the active faults. */
   setFaults(faults: Fault | Fault[]): void;
@@ -113,6 +119,27 @@ export interface NewSecretVersion {
   contentType?: string;
 }
 
+/** Where the emulated AKS cluster answers, as the provider names it. */
+export interface AksClusterInfo {
+  /** The id in the API server certificate's `hcp-kubernetes.<id>.svc.cluster.local` name. */
+  id: string;
+  /** `kubernetes.default.svc.cluster.local` (port 443). */
+  apiServerHost: string;
+  /** The token proxy's TLS server name (its certificate names only this). */
+  sniName: string;
+  /** `https://kubernetes.default.svc.cluster.local<tokenProxyPath>`, for `--token-proxy-url`. */
+  tokenProxyUrl: string;
+}
+
+/** One TLS tunnel to the cluster's address. */
+export interface Tunnel {
+  host: string;
+  /** The server name in the client's ClientHello ("" for none). */
+  serverName: string;
+  /** Where the server name led. */
+  backend: "apiserver" | "tokenProxy";
+}
+
 const LOOPBACK = ["127.0.0.1", "localhost"];
 
 // Lifetimes of the real endpoints when nothing is configured.
@@ -125,7 +152,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const stateDir = options.stateDir ?? await Deno.makeTempDir({ prefix: "kv-emulator-" });
   await Deno.mkdir(stateDir, { recursive: true });
   const clouds = allClouds(seed.azureStack, seed.vaults.flatMap((v) => v.azureStack ? [v.azureStack] : []));
-  const tls = await createTlsMaterial(stateDir, certificateNames(clouds));
+  const cluster = seed.aksCluster;
+  const sniName = await identityBindingSniName(cluster.id);
+  const tls = await createTlsMaterial(stateDir, certificateNames(clouds), {
+    apiServer: apiServerNames(cluster.id),
+    tokenProxy: [sniName],
+  });
 
   const state = {
     latencyMs: options.latencyMs ?? 0,
@@ -151,6 +183,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 
   const kv = keyVaultRoute({ seed, tokens, pageSize: () => state.pageSize });
   const entra = entraRoute({ seed, tokens, lifetime: lifetimeFor("entra") });
+  const tokenProxy = tokenProxyRoute(
+    { seed, tokens, lifetime: lifetimeFor("entra") },
+    cluster.tokenProxyPath,
+  );
+  const apiServer = apiServerRoute();
   const tlsRouter: Router = (host) => {
     if (isLoginHost(host, clouds)) return entra;
     if (isVaultHost(host, clouds)) return kv;
@@ -162,6 +199,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const tlsServer = serve(deps, tlsRouter, { cert: tls.certPem, key: tls.keyPem });
   const imdsServer = serve(deps, () => imds);
   const nmiServer = serve(deps, () => nmi);
+  const apiServerServer = serve(deps, () => apiServer, leafOf(tls.leaves.apiServer));
+  const tokenProxyServer = serve(deps, () => tokenProxy, leafOf(tls.leaves.tokenProxy));
+  const tunnels: Tunnel[] = [];
   const adminServer = Deno.serve({
     hostname: "127.0.0.1",
     port: 0,
@@ -184,6 +224,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     plainBackendPort: adminServer.addr.port,
     tlsBackendPort: tlsServer.addr.port,
     allowConnect: (host) => isVaultHost(host, clouds) || isLoginHost(host, clouds),
+    // The token proxy shares the API server's address; AKS tells them apart by server name.
+    sni: {
+      handles: (host) => host === API_SERVER_HOST,
+      backend: (host, serverName) => {
+        const backend = serverName === sniName ? "tokenProxy" : "apiserver";
+        tunnels.push({ host, serverName, backend });
+        return backend === "tokenProxy" ? tokenProxyServer.addr.port : apiServerServer.addr.port;
+      },
+    },
     // Plain-HTTP proxying reaches only the emulator's own IMDS and NMI (and
     // the well-known IMDS address); everything else ends at the admin server.
     forward: (host, port) => {
@@ -204,7 +253,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     closed ??= (async () => {
       shutdown.abort();
       await Promise.all(fronts.map((f) => f.close()));
-      await Promise.all([tlsServer, imdsServer, nmiServer, adminServer].map((s) => s.shutdown()));
+      await Promise.all(
+        [tlsServer, imdsServer, nmiServer, apiServerServer, tokenProxyServer, adminServer].map((s) =>
+          s.shutdown()
+        ),
+      );
       if (ownsStateDir) await Deno.remove(stateDir, { recursive: true }).catch(() => {});
     })();
 
@@ -213,6 +266,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     caPath: tls.caPath,
     imdsUrl,
     nmiAddress: `127.0.0.1:${nmiFront.port}`,
+    aksCluster: {
+      id: cluster.id,
+      apiServerHost: API_SERVER_HOST,
+      sniName,
+      tokenProxyUrl: `https://${API_SERVER_HOST}${cluster.tokenProxyPath}`,
+    },
     seed,
     env: () => ({
       HTTPS_PROXY: proxyUrl,
@@ -220,7 +279,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       AZURE_POD_IDENTITY_AUTHORITY_HOST: imdsUrl,
     }),
     requests: (filter) => log.list(filter),
-    resetRequests: () => log.reset(),
+    tunnels: () => tunnels.map((tunnel) => ({ ...tunnel })),
+    resetRequests: () => {
+      log.reset();
+      tunnels.length = 0;
+    },
     setFaults: (f) => faults.set(f),
     clearFaults: () => faults.clear(),
     issuedTokens: () => tokens.all(),
@@ -276,6 +339,10 @@ function serve(
   });
   port = server.addr.port;
   return server;
+}
+
+function leafOf(leaf: { certPem: string; keyPem: string }): { cert: string; key: string } {
+  return { cert: leaf.certPem, key: leaf.keyPem };
 }
 
 // The proxy port also receives proxy-style plain-HTTP requests

@@ -8,7 +8,7 @@ import { Buffer } from "node:buffer";
 import { createPublicKey, verify } from "node:crypto";
 import { jsonResponse, nowSeconds } from "./http.ts";
 import type { Route, ServiceContext } from "./pipeline.ts";
-import type { Identity, Seed } from "./seed.ts";
+import type { Identity, IdentityKind, Seed } from "./seed.ts";
 import type { TokenIssuer } from "./tokens.ts";
 
 /** What the Entra emulator needs. */
@@ -19,14 +19,51 @@ export interface EntraDeps {
   lifetime: (identity: Identity) => number;
 }
 
-const ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
-const TOKEN_EXCHANGE_AUDIENCE = "api://AzureADTokenExchange";
+/**
+ * Who answers Entra's paths: Entra itself, or a stand-in such as the AKS token proxy, which
+ * serves them under a path of its own and exchanges other assertions for other identities.
+ */
+interface Issuer {
+  service: "entra" | "tokenProxy";
+  /** Entra's paths start after this prefix ("/" for Entra). */
+  pathPrefix: string;
+  /** The audience a client assertion must have. */
+  assertionAudience: string;
+  /** The identity kinds it issues tokens for. */
+  kinds: readonly IdentityKind[];
+}
 
+const ENTRA: Issuer = {
+  service: "entra",
+  pathPrefix: "/",
+  assertionAudience: "api://AzureADTokenExchange",
+  kinds: ["servicePrincipal", "workload"],
+};
+
+const ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 /** Builds the Entra route. */
 export function entraRoute(deps: EntraDeps): Route {
+  return issuerRoute(deps, ENTRA);
+}
+
+/**
+ * The AKS identity-binding token proxy: Entra's paths under `pathPrefix`, exchanging a
+ * service-account token for `api://AKSIdentityBinding` for a token of the managed identity that
+ * is bound to that service account (seed kind `identityBinding`, its `subjects`).
+ */
+export function tokenProxyRoute(deps: EntraDeps, pathPrefix: string): Route {
+  return issuerRoute(deps, {
+    service: "tokenProxy",
+    pathPrefix,
+    assertionAudience: "api://AKSIdentityBinding",
+    kinds: ["identityBinding"],
+  });
+}
+
+function issuerRoute(deps: EntraDeps, issuer: Issuer): Route {
   return {
-    service: "entra",
-    handler: (ctx) => handle(ctx, deps),
+    service: issuer.service,
+    handler: (ctx) => handle(ctx, deps, issuer),
     faultBody: (status) => ({
       error: status === 429 ? "temporarily_unavailable" : "server_error",
       error_description:
@@ -35,8 +72,14 @@ export function entraRoute(deps: EntraDeps): Route {
   };
 }
 
-async function handle(ctx: ServiceContext, deps: EntraDeps): Promise<Response> {
-  const parts = ctx.url.pathname.split("/").filter((p) => p !== "");
+async function handle(ctx: ServiceContext, deps: EntraDeps, issuer: Issuer): Promise<Response> {
+  if (!ctx.url.pathname.startsWith(issuer.pathPrefix)) {
+    return jsonResponse(404, {
+      error: "not_found",
+      error_description: `No such endpoint ${ctx.url.pathname}`,
+    });
+  }
+  const parts = ctx.url.pathname.slice(issuer.pathPrefix.length).split("/").filter((p) => p !== "");
   const method = ctx.request.method;
   if (method === "GET" && parts.join("/") === "common/discovery/instance") {
     return instanceDiscovery(ctx);
@@ -49,7 +92,7 @@ async function handle(ctx: ServiceContext, deps: EntraDeps): Promise<Response> {
   if (method === "GET" && rest === "v2.0/.well-known/openid-configuration") {
     return openIdConfiguration(ctx, tenant, deps.seed);
   }
-  if (method === "POST" && rest === "oauth2/v2.0/token") return await token(ctx, tenant, deps);
+  if (method === "POST" && rest === "oauth2/v2.0/token") return await token(ctx, tenant, deps, issuer);
   return jsonResponse(404, { error: "not_found", error_description: `No such endpoint ${ctx.url.pathname}` });
 }
 
@@ -113,7 +156,12 @@ function knownTenant(seed: Seed, tenant: string): boolean {
 
 // ---- token endpoint ---------------------------------------------------------
 
-async function token(ctx: ServiceContext, tenant: string, deps: EntraDeps): Promise<Response> {
+async function token(
+  ctx: ServiceContext,
+  tenant: string,
+  deps: EntraDeps,
+  issuer: Issuer,
+): Promise<Response> {
   const form = new URLSearchParams(await ctx.request.text());
   if (!/^[0-9a-zA-Z.-]+$/.test(tenant) || !knownTenant(deps.seed, tenant)) {
     return tenantNotFound(ctx, tenant);
@@ -143,7 +191,7 @@ async function token(ctx: ServiceContext, tenant: string, deps: EntraDeps): Prom
     );
   }
   const identity = deps.seed.identities.find((i) =>
-    (i.kind === "servicePrincipal" || i.kind === "workload") &&
+    issuer.kinds.includes(i.kind) &&
     i.clientId.toLowerCase() === clientId.toLowerCase() &&
     i.tenant.toLowerCase() === tenant.toLowerCase()
   );
@@ -156,7 +204,7 @@ async function token(ctx: ServiceContext, tenant: string, deps: EntraDeps): Prom
       `Application with identifier '${clientId}' was not found in the directory '${tenant}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`,
     );
   }
-  const refused = checkClientCredential(ctx, form, identity, deps);
+  const refused = checkClientCredential(ctx, form, identity, deps, issuer);
   if (refused) return refused;
   const issued = deps.tokens.issue(identity, resource, deps.lifetime(identity), "entra");
   ctx.record.identity = identity.name;
@@ -180,6 +228,7 @@ function checkClientCredential(
   form: URLSearchParams,
   identity: Identity,
   deps: EntraDeps,
+  issuer: Issuer,
 ): Response | undefined {
   const secret = form.get("client_secret");
   if (secret !== null) {
@@ -193,7 +242,9 @@ function checkClientCredential(
     );
   }
   const assertion = form.get("client_assertion");
-  if (assertion !== null) return checkAssertion(ctx, form, assertion, identity, deps);
+  if (assertion !== null) {
+    return checkAssertion(ctx, form, assertion, identity, deps, issuer.assertionAudience);
+  }
   return aadError(
     ctx,
     401,
@@ -212,6 +263,7 @@ function checkAssertion(
   assertion: string,
   identity: Identity,
   deps: EntraDeps,
+  audience: string,
 ): Response | undefined {
   if (form.get("client_assertion_type") !== ASSERTION_TYPE) {
     return aadError(ctx, 400, "invalid_request", 700023, "Invalid client assertion type.");
@@ -219,7 +271,7 @@ function checkAssertion(
   const claims = decodeJwt(assertion);
   if (!claims) return aadError(ctx, 400, "invalid_client", 50027, "JWT token is invalid or malformed.");
   const audiences = Array.isArray(claims.aud) ? claims.aud.map(String) : [String(claims.aud)];
-  if (!audiences.includes(TOKEN_EXCHANGE_AUDIENCE)) {
+  if (!audiences.includes(audience)) {
     return aadError(
       ctx,
       400,

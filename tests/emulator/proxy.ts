@@ -81,12 +81,25 @@ export interface FrontDoorOptions {
   /** Which CONNECT targets may be tunnelled. */
   allowConnect?: (host: string, port: number) => boolean;
   /**
+   * CONNECT targets whose TLS server depends on the server name the client sends (SNI), as the
+   * AKS API server and its token proxy share one address: the tunnel reads the ClientHello first.
+   */
+  sni?: SniRouting;
+  /**
    * Internal server for a proxy-style plain-HTTP request (`GET http://host:port/...`),
    * or undefined to use `plainBackendPort`. The Azure SDK sends even `http://`
    * IMDS calls through HTTPS_PROXY, so the proxy forwards those to IMDS.
    */
   forward?: (host: string, port: number) => number | undefined;
   registry: RelayRegistry;
+}
+
+/** Chooses a TLS backend by the server name in the client's ClientHello. */
+export interface SniRouting {
+  /** True for the CONNECT targets routed by server name. */
+  handles(host: string): boolean;
+  /** The backend port for `serverName` ("" when the client sent none). */
+  backend(host: string, serverName: string): number;
 }
 
 /** A listening front door. */
@@ -134,15 +147,20 @@ async function handleConnection(conn: Deno.Conn, opts: FrontDoorOptions): Promis
     return await relay(conn, backend, head.bytes, opts.registry);
   }
   const { host, port } = parseAuthority(target ?? "");
-  const allowed = opts.tlsBackendPort !== undefined && port === 443 &&
-    (opts.allowConnect?.(host, port) ?? false);
+  const bySni = port === 443 && (opts.sni?.handles(host) ?? false);
+  const allowed = bySni ||
+    (opts.tlsBackendPort !== undefined && port === 443 && (opts.allowConnect?.(host, port) ?? false));
   if (!allowed) {
     await refuse(conn, target ?? "");
     return;
   }
   await writeAll(conn, encoder.encode("HTTP/1.1 200 Connection Established\r\n\r\n"));
   // Bytes after the CONNECT head (an eager ClientHello) belong to the tunnel.
-  await relay(conn, opts.tlsBackendPort!, head.bytes.subarray(head.headEnd), opts.registry);
+  const early = head.bytes.subarray(head.headEnd);
+  if (!bySni) return await relay(conn, opts.tlsBackendPort!, early, opts.registry);
+  const hello = await readClientHello(conn, early);
+  if (!hello) return closeQuietly(conn);
+  await relay(conn, opts.sni!.backend(host, serverNameOf(hello)), hello, opts.registry);
 }
 
 async function refuse(conn: Deno.Conn, target: string): Promise<void> {
@@ -225,6 +243,54 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   out.set(a);
   out.set(b, a.length);
   return out;
+}
+
+/** The largest TLS record (2^14 bytes plus header and expansion). */
+const MAX_RECORD = 5 + 18432;
+
+/** Reads the tunnel's first TLS record (the ClientHello) whole; null if the client left first. */
+async function readClientHello(conn: Deno.Conn, early: Uint8Array): Promise<Uint8Array | null> {
+  let bytes = early;
+  const buf = new Uint8Array(8192);
+  while (bytes.length < 5 || bytes.length < 5 + ((bytes[3] << 8) | bytes[4])) {
+    if (bytes.length >= MAX_RECORD) return bytes;
+    const n = await conn.read(buf);
+    if (n === null) return null;
+    bytes = concat(bytes, buf.subarray(0, n));
+  }
+  return bytes;
+}
+
+/**
+ * The host name in a ClientHello's server_name extension (RFC 6066), or "" when it has none or
+ * the record is not a ClientHello: record header (5), handshake header (4), version (2),
+ * random (32), then session id, cipher suites and compression methods, then the extensions.
+ */
+export function serverNameOf(record: Uint8Array): string {
+  if (record[0] !== 22 || record[5] !== 1) return "";
+  const view = new DataView(record.buffer, record.byteOffset, record.byteLength);
+  let at = 5 + 4 + 2 + 32;
+  const skip = (lengthBytes: 1 | 2) => {
+    if (at + lengthBytes > record.length) return false;
+    const length = lengthBytes === 1 ? record[at] : view.getUint16(at);
+    at += lengthBytes + length;
+    return at <= record.length;
+  };
+  if (!skip(1) || !skip(2) || !skip(1) || at + 2 > record.length) return "";
+  const end = Math.min(record.length, at + 2 + view.getUint16(at));
+  at += 2;
+  while (at + 4 <= end) {
+    const type = view.getUint16(at);
+    const length = view.getUint16(at + 2);
+    at += 4;
+    // server_name: a list (2-byte length) of entries: type 0 (host_name), 2-byte length, name.
+    if (type === 0 && at + 5 <= end && record[at + 2] === 0) {
+      const nameLength = view.getUint16(at + 3);
+      return decoder.decode(record.subarray(at + 5, at + 5 + nameLength));
+    }
+    at += length;
+  }
+  return "";
 }
 
 function forwardTarget(target: string, opts: FrontDoorOptions): number | undefined {

@@ -5,7 +5,7 @@
  */
 
 /** Which emulated service answered. */
-export type ServiceName = "keyvault" | "entra" | "imds" | "nmi";
+export type ServiceName = "keyvault" | "entra" | "imds" | "nmi" | "apiserver" | "tokenProxy";
 
 /** One received request. Times are Unix epoch milliseconds. */
 export interface RecordedRequest {

@@ -18,7 +18,8 @@ export type IdentityKind =
   | "servicePrincipal"
   | "workload"
   | "managedIdentity"
-  | "podIdentity";
+  | "podIdentity"
+  | "identityBinding";
 
 /** A seeded identity after normalisation. */
 export interface Identity {
@@ -29,7 +30,10 @@ export interface Identity {
   objectId: string;
   /** Client secret (service principals). */
   clientSecret?: string;
-  /** Federated-credential subjects, e.g. `system:serviceaccount:ns:sa`. */
+  /**
+   * Federated-credential subjects, e.g. `system:serviceaccount:ns:sa`; for `identityBinding`, the
+   * service accounts the managed identity is bound to.
+   */
   subjects: string[];
   /** Federated-credential issuer; when set, the assertion `iss` must match. */
   issuer?: string;
@@ -153,6 +157,15 @@ export interface Seed {
   vaults: Vault[];
   /** Issuers whose assertions have their signature checked; others are not checked. */
   oidcIssuers: OidcIssuer[];
+  aksCluster: AksCluster;
+}
+
+/** The AKS cluster whose API server and identity-binding token proxy the emulator plays. */
+export interface AksCluster {
+  /** The id in the API server certificate's `hcp-kubernetes.<id>.svc.cluster.local` name. */
+  id: string;
+  /** Where the token proxy serves Entra's paths, e.g. `/` (the default) or `/identity-proxy/`. */
+  tokenProxyPath: string;
 }
 
 /** Loose input shape (YAML/JSON/object); see README.md for the format. */
@@ -193,6 +206,7 @@ export function normalizeSeed(raw: unknown, where = "seed"): Seed {
     oidcIssuers: asArray(root.oidcIssuers ?? [], `${where}.oidcIssuers`).map((v, i) =>
       normalizeIssuer(v, `${where}.oidcIssuers[${i}]`)
     ),
+    aksCluster: normalizeAksCluster(root.aksCluster, `${where}.aksCluster`),
   };
   const names = new Set(seed.identities.map((i) => i.name));
   if (names.size !== seed.identities.length) throw new Error(`${where}: duplicate identity names`);
@@ -202,11 +216,21 @@ export function normalizeSeed(raw: unknown, where = "seed"): Seed {
   return seed;
 }
 
+function normalizeAksCluster(raw: unknown, where: string): AksCluster {
+  const o = asObject(raw ?? {}, where);
+  const path = optString(o.tokenProxyPath, `${where}.tokenProxyPath`) ?? "/";
+  if (!path.startsWith("/")) throw new Error(`${where}.tokenProxyPath: must start with /`);
+  return {
+    id: optString(o.id, `${where}.id`) ?? derivedHex("aks-cluster").slice(0, 24),
+    tokenProxyPath: path.endsWith("/") ? path : `${path}/`,
+  };
+}
+
 function normalizeIdentity(raw: unknown, where: string, defaultTenant: string): Identity {
   const o = asObject(raw, where);
   const name = reqString(o.name, `${where}.name`);
   const kind = reqString(o.kind, `${where}.kind`) as IdentityKind;
-  if (!["servicePrincipal", "workload", "managedIdentity", "podIdentity"].includes(kind)) {
+  if (!["servicePrincipal", "workload", "managedIdentity", "podIdentity", "identityBinding"].includes(kind)) {
     throw new Error(`${where}.kind: unknown identity kind ${kind}`);
   }
   const seededClientId = optString(o.clientId, `${where}.clientId`);

@@ -163,7 +163,7 @@ Deno.test("identity errors reach the driver with their cause and a fitting gRPC 
       const cases: [Record<string, string>, RegExp][] = [
         [
           { useAzureTokenProxy: "true" },
-          /^failed to mount objects, error: useAzureTokenProxy \(AKS identity binding\) is not supported by this provider/,
+          /^failed to mount objects, error: clientID is required for identity binding/,
         ],
         [
           { usePodIdentity: "true", useVMManagedIdentity: "true" },

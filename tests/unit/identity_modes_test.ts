@@ -10,6 +10,7 @@ import { authorityOptions } from "../../src/identity/authority.ts";
 import { pooledConnectionsPolicy } from "../../src/net/connection_pool.ts";
 import { NmiCredential } from "../../src/identity/pod_identity.ts";
 import { FederatedTokenCredential } from "../../src/identity/workload_identity.ts";
+import { IdentityBindingCredential } from "../../src/identity/identity_binding.ts";
 import { inspectMount } from "../../src/mount/plan.ts";
 import { FlagError, parseFlags } from "../../src/ops/flags.ts";
 import { mountRequest } from "../harness/spc.ts";
@@ -21,6 +22,8 @@ const SP = { clientid: "11111111-1111-1111-1111-111111111111", clientsecret: "sp
 const environment = {
   defaultCloudName: "AzurePublicCloud",
   nmiAddress: "localhost:2579",
+  tokenProxyUrl: "https://kubernetes.default.svc.cluster.local/",
+  sniName: "",
   readTextFile: (path: string): string => {
     if (path === "/tmp/stack.json") {
       return JSON.stringify({
@@ -45,6 +48,15 @@ function saTokens(
 ) {
   const token = jwt({ aud: [audience], sub, iss: "https://issuer.test/", exp: 4102444800 });
   return JSON.stringify({ [audience]: { token, expirationTimestamp: "2100-01-01T00:00:00Z" } });
+}
+
+/** An identity-binding mount's parameters: the switch, clientID and a token for api://AKSIdentityBinding. */
+function binding(sub?: string): Record<string, string> {
+  return {
+    useAzureTokenProxy: "true",
+    clientID: WI_CLIENT,
+    "csi.storage.k8s.io/serviceAccount.tokens": saTokens(sub, "api://AKSIdentityBinding"),
+  };
 }
 
 function inspect(
@@ -86,6 +98,7 @@ Deno.test("mode selection: explicit flags, then clientID with tokens, then the s
   assert.equal(modeOf({ usePodIdentity: "true" }, SP), "podIdentity");
   assert.equal(modeOf({ useVMManagedIdentity: "1" }, SP), "vmManagedIdentity");
   assert.equal(modeOf({ useVMManagedIdentity: "T", userAssignedIdentityID: UAMI }), "vmManagedIdentity");
+  assert.equal(modeOf(binding(), SP), "identityBinding", "useAzureTokenProxy wins over the secret");
   // Booleans parse like Go's strconv.ParseBool: "False" and "0" are off.
   assert.equal(modeOf({ usePodIdentity: "False", useVMManagedIdentity: "0" }, SP), "servicePrincipal");
 });
@@ -145,10 +158,32 @@ const ERRORS: [string, Record<string, string>, Record<string, string> | null, Re
     /^failed to parse useAzureTokenProxy flag, error: strconv.ParseBool: parsing "on": invalid syntax/,
   ],
   [
-    "useAzureTokenProxy",
+    "useAzureTokenProxy without clientID",
+    { useAzureTokenProxy: "true", "csi.storage.k8s.io/serviceAccount.tokens": saTokens() },
+    SP,
+    /^clientID is required for identity binding: set clientID to the client ID of the managed identity bound to the pod's service account$/,
+  ],
+  [
+    "useAzureTokenProxy without tokens",
     { useAzureTokenProxy: "true", clientID: WI_CLIENT },
     null,
-    /^useAzureTokenProxy \(AKS identity binding\) is not supported by this provider: remove it and use workload identity instead \(clientID plus a service account token for api:\/\/AzureADTokenExchange\)/,
+    /^service account tokens are required for identity binding: .*add \{audience: api:\/\/AKSIdentityBinding\} to spec.tokenRequests/,
+  ],
+  [
+    "useAzureTokenProxy with workload identity's token only",
+    {
+      useAzureTokenProxy: "true",
+      clientID: WI_CLIENT,
+      "csi.storage.k8s.io/serviceAccount.tokens": saTokens(),
+    },
+    null,
+    /^failed to parse service account token for identity binding, error: token for audience api:\/\/AKSIdentityBinding not found \(the driver sent tokens for: api:\/\/AzureADTokenExchange\)/,
+  ],
+  [
+    "useAzureTokenProxy with a clientID that is not a GUID",
+    { ...binding(), clientID: "my-identity" },
+    null,
+    /^clientID "my-identity" is not a client id: expected a GUID/,
   ],
   [
     "clientID without tokens",
@@ -252,7 +287,26 @@ Deno.test("cache keys: the same identity shares one, any other identity never do
   assert.notEqual(system, user);
   assert.equal(keyOf({ useVMManagedIdentity: "true", userAssignedIdentityID: UAMI.toUpperCase() }), user);
 
-  const all = [sp, wi(), pod("nginx"), system, user];
+  const bound = (sub?: string, context: Partial<typeof environment> = {}) => {
+    const result = inspectMount(
+      mountRequest({
+        objects: [{ objectName: "s", objectType: "secret" }],
+        secrets: null,
+        parameters: binding(sub),
+      }),
+      { ...environment, ...context },
+    );
+    assert.deepEqual(errorsOf(result), []);
+    return result.plan!.identity.key;
+  };
+  assert.equal(bound(), bound(), "a new token of the same service account");
+  assert.notEqual(bound("system:serviceaccount:other:workload-sa"), bound());
+  assert.notEqual(bound(undefined, { tokenProxyUrl: "https://proxy.other.test/" }), bound(), "another proxy");
+  assert.notEqual(bound(undefined, { sniName: "a1.ests.aks" }), bound(), "another server name");
+  assert.notEqual(bound(), wi(), "the same client id and service account as workload identity");
+  assert.ok(!bound().includes("c2ln"), "the key holds no token");
+
+  const all = [sp, wi(), pod("nginx"), system, user, bound()];
   assert.equal(new Set(all).size, all.length);
 });
 
@@ -266,6 +320,7 @@ Deno.test("each mode builds its own credential kind", () => {
   );
   assert.ok(credential({ usePodIdentity: "true" }) instanceof NmiCredential);
   assert.ok(credential({ useVMManagedIdentity: "true" }) instanceof ManagedIdentityCredential);
+  assert.ok(credential(binding()) instanceof IdentityBindingCredential);
 });
 
 Deno.test("authority: well-known clouds use instance discovery, a cloud file does not", () => {
