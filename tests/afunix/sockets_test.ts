@@ -62,7 +62,13 @@ Deno.test("the Windows permission list grants FFI for exactly the library the ta
   ]);
   assert.equal(PLATFORMS.windows.library, "C:\\Windows\\System32\\ws2_32.dll");
   assert.deepEqual(linux.filter((flag) => flag.startsWith("--allow-ffi")), [], "Linux runs native, no FFI");
-  assert.ok(windows.includes("--allow-read=C:\\provider") && windows.includes("--allow-write=C:\\provider"));
+  assert.ok(windows.includes("--allow-write=C:\\provider"));
+  // The socket folder, and identity binding's cluster CA where Kubernetes mounts it on Windows.
+  assert.ok(
+    windows.includes(
+      "--allow-read=C:\\provider,C:\\var\\run\\secrets\\kubernetes.io\\serviceaccount\\ca.crt",
+    ),
+  );
   // Everything else is the Linux list: the same network, environment and system grants.
   const shared = (flags: string[]) => flags.filter((flag) => !/^--allow-(read|write|ffi)=/.test(flag)).sort();
   assert.deepEqual(shared(windows), shared(linux));

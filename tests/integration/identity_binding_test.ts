@@ -12,46 +12,23 @@ import assert from "node:assert/strict";
 import { text } from "../harness/bytes.ts";
 import { providerClient } from "../harness/grpc_client.ts";
 import { type ProviderProcess, startProviderProcess } from "../harness/provider_process.ts";
-import type { MountInput } from "../harness/spc.ts";
 import { type Emulator, startEmulator } from "../emulator/emulator.ts";
-import { CODE, request, SEED, serviceAccountJwt, serviceAccountTokens, TENANT } from "./identity_fixtures.ts";
+import {
+  BINDING_AUDIENCE,
+  BINDING_CLIENT,
+  BOUND_SUBJECT,
+  CODE,
+  MODES,
+  request,
+  SEED,
+  serviceAccountJwt,
+  TENANT,
+  TOKEN_PROXY_PATH as PROXY_PATH,
+} from "./identity_fixtures.ts";
 
-const BINDING_CLIENT = "88888888-8888-4888-8888-888888888888";
-const BOUND_SUBJECT = "system:serviceaccount:default:bound-sa";
-const AUDIENCE = "api://AKSIdentityBinding";
-const PROXY_PATH = "/identity-proxy/";
+const AUDIENCE = BINDING_AUDIENCE;
 const CA_FILE = "/var/run/secrets/kubernetes.io/serviceaccount/ca.crt";
-
-/** The identity fixtures' world plus a managed identity bound to one service account. */
-const BINDING_SEED = {
-  ...SEED,
-  aksCluster: { id: "5f3c9a1e7b2d4c6a8e0f1a2b", tokenProxyPath: PROXY_PATH },
-  identities: [
-    ...SEED.identities,
-    {
-      name: "bound-mi",
-      kind: "identityBinding",
-      tenant: TENANT,
-      clientId: BINDING_CLIENT,
-      subjects: [BOUND_SUBJECT],
-    },
-  ],
-  vaults: SEED.vaults.map((vault) => ({ ...vault, readers: [...vault.readers, "bound-mi"] })),
-};
-
-/** The parameters of an identity-binding mount with the driver's token for `audience`. */
-function binding(
-  token = serviceAccountJwt({ aud: AUDIENCE, sub: BOUND_SUBJECT }),
-  audience = AUDIENCE,
-): MountInput {
-  return {
-    parameters: {
-      useAzureTokenProxy: "true",
-      clientID: BINDING_CLIENT,
-      "csi.storage.k8s.io/serviceAccount.tokens": serviceAccountTokens({ [audience]: token }),
-    },
-  };
-}
+const binding = MODES.identityBinding;
 
 async function failure(client: ReturnType<typeof providerClient>, mount: ReturnType<typeof request>) {
   return await client.mount(mount).then(
@@ -60,15 +37,16 @@ async function failure(client: ReturnType<typeof providerClient>, mount: ReturnT
   );
 }
 
-/** Runs `body` with an emulator of {@link BINDING_SEED} and a provider started with `args`. */
+/** Runs `body` with an emulator of the identity fixtures' {@link SEED} and a provider started with `args`. */
 async function withWorld(
   args: (emulator: Emulator) => string[],
   body: (
     world: { emulator: Emulator; provider: ProviderProcess; client: ReturnType<typeof providerClient> },
   ) => Promise<void>,
+  env: Record<string, string> = {},
 ): Promise<void> {
-  const emulator = await startEmulator({ seed: BINDING_SEED });
-  const provider = await startProviderProcess({ env: emulator.env(), args: args(emulator) });
+  const emulator = await startEmulator({ seed: SEED });
+  const provider = await startProviderProcess({ env: { ...emulator.env(), ...env }, args: args(emulator) });
   const client = providerClient(provider.socketPath);
   try {
     await body({ emulator, provider, client });
@@ -188,6 +166,28 @@ Deno.test({
         assert.equal(emulator.requests({ service: "tokenProxy", status: 200 }).length, 1);
         assert.doesNotMatch(provider.output(), /ERROR/);
       },
+    );
+  },
+});
+
+Deno.test({
+  name: "identity binding: when the server name cannot be computed, the mount says so and names --sni-name",
+  ignore,
+  async fn() {
+    await withWorld(
+      (emulator) => [`--token-proxy-url=${emulator.aksCluster.tokenProxyUrl}`],
+      async ({ emulator, client }) => {
+        // The API server's port comes from KUBERNETES_SERVICE_PORT; nothing answers on this one.
+        const error = await failure(client, request(binding()));
+        assert.equal(error.code, CODE.UNAUTHENTICATED, error.details);
+        assert.match(
+          error.details,
+          /failed to get a token: identity binding: cannot compute the token proxy's TLS server name: TLS connect to the API server https:\/\/kubernetes\.default\.svc\.cluster\.local:8443\/ failed: .*\(set the provider's --sni-name flag to skip automatic SNI detection\)$/,
+        );
+        assert.deepEqual(emulator.requests({ service: "tokenProxy" }), []);
+        assert.deepEqual(emulator.tunnels(), []);
+      },
+      { KUBERNETES_SERVICE_PORT: "8443" },
     );
   },
 });

@@ -16,6 +16,12 @@ export const VM_USER_CLIENT = "55555555-5555-5555-5555-555555555555";
 export const POD_A = { namespace: "default", name: "nginx" };
 export const POD_B = { namespace: "default", name: "reader-b" };
 export const POD_B_CLIENT = "77777777-7777-7777-7777-777777777777";
+/** The managed identity that AKS identity binding binds to {@link BOUND_SUBJECT}. */
+export const BINDING_CLIENT = "88888888-8888-4888-8888-888888888888";
+export const BOUND_SUBJECT = "system:serviceaccount:default:bound-sa";
+export const BINDING_AUDIENCE = "api://AKSIdentityBinding";
+/** Where the emulated cluster's token proxy serves Entra's paths. */
+export const TOKEN_PROXY_PATH = "/identity-proxy/";
 
 /** The AzureStack hubs: the seed's default one, and a second one with its own authority. */
 export const HUBS = {
@@ -26,7 +32,7 @@ export const HUBS = {
 /** The secret every cloud's vault holds, with a value naming the cloud. */
 export const WHERE = "where";
 
-const READERS = ["sp-app", "wi-app", "vm-system", "vm-user", "pod-a"];
+const READERS = ["sp-app", "wi-app", "vm-system", "vm-user", "pod-a", "bound-mi"];
 
 function cloudVault(name: string, cloud: string, value: string, extra: Record<string, unknown> = {}) {
   return {
@@ -42,6 +48,7 @@ function cloudVault(name: string, cloud: string, value: string, extra: Record<st
 export const SEED = {
   tokenLifetimeSeconds: 3599,
   azureStack: HUBS.hub1,
+  aksCluster: { id: "5f3c9a1e7b2d4c6a8e0f1a2b", tokenProxyPath: TOKEN_PROXY_PATH },
   identities: [
     {
       name: "sp-app",
@@ -67,6 +74,13 @@ export const SEED = {
       tenant: TENANT,
       clientId: POD_B_CLIENT,
       pods: [`${POD_B.namespace}/${POD_B.name}`],
+    },
+    {
+      name: "bound-mi",
+      kind: "identityBinding",
+      tenant: TENANT,
+      clientId: BINDING_CLIENT,
+      subjects: [BOUND_SUBJECT],
     },
   ],
   vaults: [
@@ -173,6 +187,16 @@ export const MODES = {
   vmSystemAssigned: (): MountInput => ({ parameters: { useVMManagedIdentity: "true" } }),
   vmUserAssigned: (): MountInput => ({
     parameters: { useVMManagedIdentity: "true", userAssignedIdentityID: VM_USER_CLIENT },
+  }),
+  identityBinding: (
+    token = serviceAccountJwt({ aud: BINDING_AUDIENCE, sub: BOUND_SUBJECT }),
+    audience = BINDING_AUDIENCE,
+  ): MountInput => ({
+    parameters: {
+      useAzureTokenProxy: "true",
+      clientID: BINDING_CLIENT,
+      "csi.storage.k8s.io/serviceAccount.tokens": serviceAccountTokens({ [audience]: token }),
+    },
   }),
   podIdentity: (pod = POD_A): MountInput => ({
     parameters: { usePodIdentity: "true" },

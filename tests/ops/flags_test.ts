@@ -22,7 +22,23 @@ Deno.test("defaults are the Go provider's", () => {
   assert.equal(flags.logFormatJson, false);
   assert.equal(flags.verbosity, 0);
   assert.equal(flags.version, false);
+  assert.equal(flags.tokenProxyUrl, "https://kubernetes.default.svc.cluster.local/");
+  assert.equal(flags.sniName, "", "computed from the API server's certificate when needed");
   assert.deepEqual(flags.ignored, []);
+});
+
+Deno.test('identity binding\'s flags: the token proxy URL (a path kept, "" = the default) and the server name', () => {
+  const flags = parseFlags([
+    "--token-proxy-url=https://kubernetes.default.svc.cluster.local:8443/identity-proxy",
+    "--sni-name=a0123456789abcdefghijklmnopqrstuv0123456789abcdefghi.ests.aks",
+  ]);
+  assert.equal(flags.tokenProxyUrl, "https://kubernetes.default.svc.cluster.local:8443/identity-proxy");
+  assert.equal(flags.sniName, "a0123456789abcdefghijklmnopqrstuv0123456789abcdefghi.ests.aks");
+  assert.deepEqual(flags.ignored, [], "no longer accepted-and-ignored");
+  assert.equal(
+    parseFlags(["--token-proxy-url="]).tokenProxyUrl,
+    "https://kubernetes.default.svc.cluster.local/",
+  );
 });
 
 Deno.test("Go flag syntax: one or two dashes, =value or the next argument, bare booleans, last wins", () => {
@@ -115,6 +131,17 @@ Deno.test("every invalid input is a FlagError that names the flag", () => {
     [["serve"], /unexpected argument "serve": the provider takes only flags/],
     [["--log-format-json", "false"], /unexpected argument "false"/],
     [["--", "x"], /unexpected argument "x"/],
+    [
+      ["--token-proxy-url=http://kubernetes.default.svc.cluster.local"],
+      /^invalid value "http:\/\/kubernetes.default.svc.cluster.local" for flag --token-proxy-url: the token proxy is reached over https:\/\/, e.g. https:\/\/kubernetes.default.svc.cluster.local$/,
+    ],
+    [["--token-proxy-url=kubernetes.default.svc"], /--token-proxy-url: not a URL/],
+    [["--token-proxy-url=https://u:p@proxy.test/"], /--token-proxy-url: it must not hold user info/],
+    [
+      ["--token-proxy-url=https://proxy.test/?a=1"],
+      /--token-proxy-url: it must not have a query or a fragment/,
+    ],
+    [["--sni-name=not a name"], /invalid value "not a name" for flag --sni-name: want a DNS name/],
   ];
   for (const [args, message] of cases) {
     assert.throws(() => parseFlags(args), (error: Error) => {

@@ -12,7 +12,8 @@ import {
   productionV8Flags,
   startProviderProcess,
 } from "../harness/provider_process.ts";
-import { HUBS, MODES, request, SP, startIdentityWorld } from "../integration/identity_fixtures.ts";
+import { HUBS, MODES, request, SEED, SP, startIdentityWorld } from "../integration/identity_fixtures.ts";
+import { startEmulator } from "../emulator/emulator.ts";
 import { mountRequest } from "../harness/spc.ts";
 import { startWorld } from "../integration/fixtures.ts";
 
@@ -210,6 +211,62 @@ Deno.test("each grant is needed: without it the provider cannot start or cannot 
     assert.equal((await provider.exited).code, 1);
     assert.match(provider.output(), /cannot start the provider error=.*write access/);
   });
+
+  const CA_FILE = "/var/run/secrets/kubernetes.io/serviceaccount/ca.crt";
+  /** An identity-binding mount (server name computed) with `permissions`, and what the emulator saw. */
+  const bindingMount = async (permissions: string[], env: Record<string, string> = {}) => {
+    const emulator = await startEmulator({ seed: SEED });
+    const provider = await startProviderProcess({
+      permissions,
+      env: { ...emulator.env(), ...env },
+      args: [`--token-proxy-url=${emulator.aksCluster.tokenProxyUrl}`],
+    });
+    const client = providerClient(provider.socketPath);
+    try {
+      const result = await client.mount(request(MODES.identityBinding())).then(
+        (response) => ({ contents: text(response.files[0].contents), error: undefined }),
+        (error: ServiceError) => ({ contents: undefined, error }),
+      );
+      return { ...result, tunnels: emulator.tunnels(), requests: emulator.requests() };
+    } finally {
+      client.close();
+      await provider.stop();
+      await emulator.close();
+    }
+  };
+
+  await t.step(
+    `--allow-read of ${CA_FILE}: identity binding trusts the cluster CA when it exists`,
+    async () => {
+      const read = productionPermissions().find((flag) => flag.startsWith("--allow-read="))!;
+      assert.ok(
+        read.endsWith(`,${CA_FILE}`),
+        "the file alone, not the service-account folder with its token",
+      );
+      const permissions = without("--allow-read", read.replace(`,${CA_FILE}`, ""));
+      const { error, requests } = await bindingMount(permissions);
+      assert.equal(error?.code, 16, "Unauthenticated");
+      assert.match(error!.details, new RegExp(`cannot read the cluster CA ${CA_FILE}: Requires read access`));
+      assert.deepEqual(requests.filter((r) => r.service !== "keyvault"), [], "no token asked for");
+    },
+  );
+
+  await t.step(
+    "--allow-env=…,KUBERNETES_SERVICE_PORT: the API server's port for the computed server name",
+    async () => {
+      const env = { KUBERNETES_SERVICE_PORT: "8443" };
+      const granted = await bindingMount(productionPermissions(), env);
+      assert.match(
+        granted.error?.details ?? "",
+        /TLS connect to the API server https:\/\/kubernetes\.default\.svc\.cluster\.local:8443\//,
+      );
+      const envGrant = productionPermissions().find((flag) => flag.startsWith("--allow-env="))!;
+      const withoutPort = without("--allow-env", envGrant.replace(",KUBERNETES_SERVICE_PORT", ""));
+      const ungranted = await bindingMount(withoutPort, env);
+      assert.equal(ungranted.contents, "public", "the variable reads as unset: port 443");
+      assert.equal(ungranted.tunnels[0]?.backend, "apiserver");
+    },
+  );
 
   await t.step("--allow-read of the socket folder: a stale socket is looked at before binding", async () => {
     const permissions = without("--allow-read", "--allow-read=/provider");
