@@ -174,6 +174,8 @@ Deno.test("helm: the Go chart's values map to the provider's flags, probe and po
     "linux.volumeMounts[0].name=cloudenv,linux.volumeMounts[0].mountPath=/cloudEnv/custom.json",
     "--set",
     "linux.resources.limits.memory=200Mi,linux.shutdownGracePeriod=1m,rbac.pspEnabled=true",
+    "--set",
+    "tokenProxyURL=https://kubernetes.default.svc.cluster.local/identity-proxy,sniName=a0123456789.ests.aks",
   ]);
   assert.deepEqual(report.errors, []);
   const daemonSet = only(report.documents, "DaemonSet");
@@ -191,6 +193,8 @@ Deno.test("helm: the Go chart's values map to the provider's flags, probe and po
   assert.equal(flags.healthzPath, "/live");
   assert.equal(flags.healthzTimeoutMs, 3000);
   assert.equal(flags.shutdownGraceMs, 60_000);
+  assert.equal(flags.tokenProxyUrl, "https://kubernetes.default.svc.cluster.local/identity-proxy");
+  assert.equal(flags.sniName, "a0123456789.ests.aks");
   assert.deepEqual(flags.ignored, ["custom-user-agent"]);
   assert.deepEqual(container.livenessProbe.httpGet, { path: "/live", port: 9999 });
   assert.deepEqual(container.ports, [{ name: "metrics", containerPort: 9898, protocol: "TCP" }]);
@@ -342,8 +346,11 @@ Deno.test("examples: one per identity mode, each accepted by the provider's own 
       "csi.storage.k8s.io/serviceAccount.name": podSpec.serviceAccountName ?? "default",
     };
     if (spc.object.spec.parameters.clientID) {
+      const audience = spc.object.spec.parameters.useAzureTokenProxy === "true"
+        ? "api://AKSIdentityBinding"
+        : "api://AzureADTokenExchange";
       attributes["csi.storage.k8s.io/serviceAccount.tokens"] = serviceAccountTokens({
-        "api://AzureADTokenExchange": serviceAccountJwt(),
+        [audience]: serviceAccountJwt({ aud: audience }),
       });
     }
     const plan = mounter.plan({
@@ -356,6 +363,7 @@ Deno.test("examples: one per identity mode, each accepted by the provider's own 
     if (labels?.aadpodidbinding) assert.equal(plan.identity.mode, "podIdentity");
   }
   assert.deepEqual(Object.fromEntries([...modes].sort()), {
+    "identity-binding.yaml": "identityBinding",
     "pod-identity.yaml": "podIdentity",
     "service-principal.yaml": "servicePrincipal",
     "sync-as-kubernetes-secret.yaml": "workloadIdentity",

@@ -34,7 +34,9 @@ Deno.test("CLI: prints its endpoints, serves, and exits 0 on SIGTERM", async () 
     const [line, tail] = out.split("\n");
     assert.equal(tail, "", "exactly one line");
     const ready = JSON.parse(line);
-    assert.deepEqual(Object.keys(ready), ["proxy", "ca", "imds", "nmi"]);
+    assert.deepEqual(Object.keys(ready), ["proxy", "ca", "imds", "nmi", "tokenProxy", "sniName"]);
+    assert.equal(ready.tokenProxy, "https://kubernetes.default.svc.cluster.local/");
+    assert.match(ready.sniName, /^a[0-9a-v]{52}\.ests\.aks$/);
     assert.equal(ready.ca, `${stateDir}/ca.pem`);
     assert.match(await Deno.readTextFile(ready.ca), /^-----BEGIN CERTIFICATE-----/);
     assert.match(ready.nmi, /^127\.0\.0\.1:\d+$/);

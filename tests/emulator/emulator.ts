@@ -387,6 +387,8 @@ async function main(): Promise<void> {
     ca: emulator.caPath,
     imds: emulator.imdsUrl,
     nmi: emulator.nmiAddress,
+    tokenProxy: emulator.aksCluster.tokenProxyUrl,
+    sniName: emulator.aksCluster.sniName,
   }));
   await new Promise<void>((resolve) => {
     Deno.addSignalListener("SIGTERM", resolve);

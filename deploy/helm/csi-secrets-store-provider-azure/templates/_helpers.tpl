@@ -52,6 +52,12 @@ The provider's flags shared by both operating systems, from the Go chart's value
 {{- if $root.Values.writeCertAndKeyInSeparateFiles }}
 - --write-cert-and-key-in-separate-files={{ $root.Values.writeCertAndKeyInSeparateFiles }}
 {{- end }}
+{{- if $root.Values.tokenProxyURL }}
+- --token-proxy-url={{ $root.Values.tokenProxyURL }}
+{{- end }}
+{{- if $root.Values.sniName }}
+- --sni-name={{ $root.Values.sniName }}
+{{- end }}
 - --prometheus-port={{ $root.Values.metricsAddr }}
 - --shutdown-grace-period={{ .os.shutdownGracePeriod }}
 {{- end -}}
