@@ -115,6 +115,14 @@ function scenarios(nmiPod: { podName: string; podNamespace: string }): Scenario[
       }),
     },
   });
+  const BINDING = "api://AKSIdentityBinding";
+  const binding = (token: string): MountInput => ({
+    parameters: {
+      useAzureTokenProxy: "true",
+      clientID: "88888888-8888-4888-8888-888888888888",
+      "csi.storage.k8s.io/serviceAccount.tokens": serviceAccountTokens({ [BINDING]: token }),
+    },
+  });
   return [
     { name: "service principal: secrets", input: { secrets: SP, objects: secretObjects } },
     {
@@ -169,6 +177,20 @@ function scenarios(nmiPod: { podName: string; podNamespace: string }): Scenario[
     {
       name: "pod identity",
       input: { parameters: { usePodIdentity: "true" }, ...nmiPod, objects: secretObjects },
+    },
+    {
+      name: "identity binding (server name computed from the API server)",
+      input: {
+        ...binding(serviceAccountJwt({ aud: BINDING, sub: "system:serviceaccount:default:bound-sa" })),
+        objects: secretObjects,
+      },
+    },
+    {
+      name: "identity binding, a service account not bound",
+      input: {
+        ...binding(serviceAccountJwt({ aud: BINDING, sub: "system:serviceaccount:default:other" })),
+        objects: secretObjects,
+      },
     },
     {
       name: "pod identity, unbound pod",
@@ -226,6 +248,7 @@ Deno.test("logs at -v=10, text and JSON, and /metrics hold no secret, key, clien
             "-v=10",
             `--log-format-json=${json}`,
             `--nmi-address=${emulator.nmiAddress}`,
+            `--token-proxy-url=${emulator.aksCluster.tokenProxyUrl}`,
             `--prometheus-port=${metricsPort}`,
             `--healthz-port=${healthPort}`,
           ],
@@ -268,7 +291,14 @@ Deno.test("logs at -v=10, text and JSON, and /metrics hold no secret, key, clien
               !value.includes("PUBLIC KEY") && !value.startsWith("-----BEGIN CERTIFICATE")
             ),
         ];
-        assert.ok(emulator.issuedTokens().length >= 4, "tokens from Entra, IMDS and NMI were issued");
+        assert.ok(
+          emulator.issuedTokens().length >= 5,
+          "tokens from Entra, IMDS, NMI and the token proxy were issued",
+        );
+        assert.ok(
+          emulator.requests({ service: "tokenProxy", status: 200 }).length > 0,
+          "identity binding ran",
+        );
         assert.deepEqual(leaks(output, secrets), [], "provider output");
         assert.deepEqual(leaks(metrics, secrets), [], "/metrics");
       });
