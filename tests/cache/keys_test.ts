@@ -14,28 +14,33 @@ const UAMI = "55555555-5555-5555-5555-555555555555";
 const SP = { clientid: "11111111-1111-1111-1111-111111111111", clientsecret: "sp-Secret~value.1" };
 const TOKENS = "csi.storage.k8s.io/serviceAccount.tokens";
 
-function saTokens(claims: { sub?: string; iss?: string } = {}): string {
+function saTokens(
+  claims: { sub?: string; iss?: string } = {},
+  audience = "api://AzureADTokenExchange",
+): string {
   const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
   const token = `${part({ alg: "RS256" })}.${
     part({
-      aud: ["api://AzureADTokenExchange"],
+      aud: [audience],
       sub: claims.sub ?? "system:serviceaccount:default:workload-sa",
       iss: claims.iss ?? "https://issuer.test/",
       exp: 4102444800,
     })
   }.c2ln`;
-  return JSON.stringify({
-    "api://AzureADTokenExchange": { token, expirationTimestamp: "2100-01-01T00:00:00Z" },
-  });
+  return JSON.stringify({ [audience]: { token, expirationTimestamp: "2100-01-01T00:00:00Z" } });
 }
 
-/** One mount's inputs: parameters, nodePublishSecretRef data, pod, and the --nmi-address flag. */
+const BINDING = "api://AKSIdentityBinding";
+
+/** One mount's inputs: parameters, nodePublishSecretRef data, pod, and the identity flags. */
 interface Inputs {
   parameters: Record<string, string>;
   secrets?: Record<string, string>;
   podName?: string;
   podNamespace?: string;
   nmiAddress?: string;
+  tokenProxyUrl?: string;
+  sniName?: string;
 }
 
 function keyOf(inputs: Inputs): string {
@@ -49,6 +54,8 @@ function keyOf(inputs: Inputs): string {
   const result = inspectMount(request, {
     defaultCloudName: "AzurePublicCloud",
     nmiAddress: inputs.nmiAddress ?? "localhost:2579",
+    tokenProxyUrl: inputs.tokenProxyUrl ?? "https://kubernetes.default.svc.cluster.local/",
+    sniName: inputs.sniName ?? "",
     readTextFile: () => {
       throw new Error("no cloud file");
     },
@@ -93,6 +100,38 @@ const MODES: [string, Inputs, [string, (inputs: Inputs) => Inputs][]][] = [
     ["pod name", (i) => ({ ...i, podName: "other" })],
     ["pod uid", (i) => ({ ...i, parameters: { ...i.parameters, "csi.storage.k8s.io/pod.uid": "uid-2" } })],
   ]],
+  [
+    "identity binding",
+    { parameters: { useAzureTokenProxy: "true", clientID: WI_CLIENT, [TOKENS]: saTokens({}, BINDING) } },
+    [
+      ["cloud", (i) => ({ ...i, parameters: { ...i.parameters, cloudName: "AzureUSGovernmentCloud" } })],
+      ["tenant", (i) => ({ ...i, parameters: { ...i.parameters, tenantID: "another-tenant" } })],
+      ["client id", (i) => ({ ...i, parameters: { ...i.parameters, clientID: UAMI } })],
+      [
+        "issuer",
+        (i) => ({
+          ...i,
+          parameters: { ...i.parameters, [TOKENS]: saTokens({ iss: "https://other/" }, BINDING) },
+        }),
+      ],
+      [
+        "subject",
+        (i) => ({
+          ...i,
+          parameters: { ...i.parameters, [TOKENS]: saTokens({ sub: "system:sa:x:y" }, BINDING) },
+        }),
+      ],
+      [
+        "token proxy URL",
+        (i) => ({ ...i, tokenProxyUrl: "https://kubernetes.default.svc.cluster.local/p/" }),
+      ],
+      ["TLS server name", (i) => ({ ...i, sniName: "a0.ests.aks" })],
+      [
+        "mode (workload identity with the same client id and service account)",
+        (i) => ({ ...i, parameters: { clientID: WI_CLIENT, [TOKENS]: saTokens() } }),
+      ],
+    ],
+  ],
 ];
 
 for (const [mode, base, changes] of MODES) {
