@@ -129,6 +129,11 @@ export interface AksClusterInfo {
   sniName: string;
   /** `https://kubernetes.default.svc.cluster.local<tokenProxyPath>`, for `--token-proxy-url`. */
   tokenProxyUrl: string;
+  /**
+   * `127.0.0.1:PORT`: the token proxy's own TLS listener, for clients that reach it directly
+   * (`NO_PROXY`) instead of through the CONNECT proxy; it presents the same certificate.
+   */
+  tokenProxyAddress: string;
 }
 
 /** One TLS tunnel to the cluster's address. */
@@ -271,6 +276,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       apiServerHost: API_SERVER_HOST,
       sniName,
       tokenProxyUrl: `https://${API_SERVER_HOST}${cluster.tokenProxyPath}`,
+      tokenProxyAddress: `127.0.0.1:${tokenProxyServer.addr.port}`,
     },
     seed,
     env: () => ({

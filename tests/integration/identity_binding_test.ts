@@ -135,6 +135,31 @@ Deno.test({
 
 Deno.test({
   name:
+    "identity binding: a token proxy in NO_PROXY is reached directly, with the same server name and trust",
+  ignore,
+  async fn() {
+    await withWorld(
+      (emulator) => [
+        `--token-proxy-url=https://${emulator.aksCluster.tokenProxyAddress}${PROXY_PATH}`,
+        `--sni-name=${emulator.aksCluster.sniName}`,
+      ],
+      async ({ emulator, client }) => {
+        const mounted = await client.mount(request(binding()));
+        assert.equal(text(mounted.files[0].contents), "public");
+        const proxied = emulator.requests({ service: "tokenProxy" });
+        assert.deepEqual(
+          proxied.map(({ host, path, status }) => ({ host, path, status })),
+          [{ host: "127.0.0.1", path: `${PROXY_PATH}${TENANT}/oauth2/v2.0/token`, status: 200 }],
+        );
+        assert.deepEqual(emulator.tunnels(), [], "not through the CONNECT proxy");
+      },
+      { NO_PROXY: "127.0.0.1" },
+    );
+  },
+});
+
+Deno.test({
+  name:
     "identity binding: without --sni-name the server name comes from the API server certificate's cluster id",
   ignore,
   async fn() {
