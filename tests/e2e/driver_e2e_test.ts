@@ -173,8 +173,9 @@ Deno.test({
 
 async function scenarios(t: Deno.TestContext, env: Environment): Promise<void> {
   const kube = env.controlPlane.kube;
-  // No controller-manager: the ServiceAccounts it would create, the test creates.
-  for (const name of ["default", "workload-sa"]) {
+  // No controller-manager: the ServiceAccounts it would create, the test creates (and those the
+  // examples' pods name, which a dry run of the example's own ServiceAccount does not create).
+  for (const name of ["default", "workload-sa", "bound-sa"]) {
     await kube.create({ apiVersion: "v1", kind: "ServiceAccount", metadata: { name, namespace: NS } });
   }
   const app: PodVolume = { namespace: NS, pod: "app", volume: "secrets-store" };
