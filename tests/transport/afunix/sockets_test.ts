@@ -3,14 +3,14 @@
  * after main-thread calls, and the choices that depend on the OS (tested with the OS passed in).
  */
 import assert from "node:assert/strict";
-import { parseFlags } from "../../src/ops/flags.ts";
-import { parseEndpoint } from "../../src/transport/endpoint.ts";
-import { PLATFORMS, socketPlatform, UnsupportedPlatformError } from "../../src/transport/afunix/platform.ts";
-import { loadSockets, sockaddrUn, SocketError, SocketPathError } from "../../src/transport/afunix/sockets.ts";
-import { isLeftoverSocket } from "../../src/transport/socket.ts";
-import { defaultUnixListener } from "../../src/transport/unix_listener.ts";
+import { parseFlags } from "../../../src/ops/flags.ts";
+import { parseEndpoint } from "../../../src/transport/endpoint.ts";
+import { PLATFORMS, socketPlatform, UnsupportedPlatformError } from "../../../src/transport/afunix/platform.ts";
+import { loadSockets, sockaddrUn, SocketError, SocketPathError } from "../../../src/transport/afunix/sockets.ts";
+import { isLeftoverSocket } from "../../../src/transport/socket.ts";
+import { defaultUnixListener } from "../../../src/transport/unix_listener.ts";
 
-const ROOT = new URL("../../", import.meta.url);
+const ROOT = new URL("../../../", import.meta.url);
 // Opened before the tests, so the library handle is not counted as a resource a test leaked.
 const sockets = loadSockets();
 

@@ -7,13 +7,13 @@ import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import net from "node:net";
 import * as grpc from "@grpc/grpc-js";
-import { silentLogger } from "../../src/log/logger.ts";
-import { UnixAcceptor } from "../../src/transport/afunix/acceptor.ts";
-import { dialUnix } from "../../src/transport/afunix/dial.ts";
-import { healthCheckOverAfUnix } from "../../src/transport/afunix/health_check.ts";
-import type { SocketStream } from "../../src/transport/afunix/socket_stream.ts";
-import { loadSockets } from "../../src/transport/afunix/sockets.ts";
-import { healthService } from "../../src/transport/proto.ts";
+import { silentLogger } from "../../../src/log/logger.ts";
+import { UnixAcceptor } from "../../../src/transport/afunix/acceptor.ts";
+import { dialUnix } from "../../../src/transport/afunix/dial.ts";
+import { healthCheckOverAfUnix } from "../../../src/transport/afunix/health_check.ts";
+import type { SocketStream } from "../../../src/transport/afunix/socket_stream.ts";
+import { loadSockets } from "../../../src/transport/afunix/sockets.ts";
+import { healthService } from "../../../src/transport/proto.ts";
 
 const sockets = loadSockets();
 

@@ -3,7 +3,7 @@
  * (`base64.StdEncoding.DecodeString`, `hex.DecodeString`), plus the one leniency listed in
  * docs/differences-from-go.md: ASCII spaces, tabs and line breaks around the value are ignored.
  *
- * The tables are Go's own output (Go 1.26.8), printed by tests/unit/go_decoding/main.go; each
+ * The tables are Go's own output (Go 1.26.8), printed by tests/objects/go_decoding/main.go; each
  * row is [input, Go's bytes as hex or null for Go's error, Go's result for the input without
  * the whitespace around it]. Rerun that program to regenerate them.
  */

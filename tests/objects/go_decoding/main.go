@@ -1,10 +1,10 @@
-// Prints the decoding table of tests/unit/encoding_test.ts: how the Go provider's decoders,
+// Prints the decoding table of tests/objects/encoding_test.ts: how the Go provider's decoders,
 // encoding/base64 StdEncoding.DecodeString and encoding/hex.DecodeString, treat each input.
 // Each row is [input, Go's bytes as hex or null for an error, the same for the input with
 // the ASCII spaces, tabs and line breaks around it removed (the provider's one documented
 // leniency)]. Regenerate with:
 //
-//	cd tests/unit/go_decoding && go run . > /tmp/table.txt
+//	cd tests/objects/go_decoding && go run . > /tmp/table.txt
 //
 // and paste the two lists into the test.
 package main
