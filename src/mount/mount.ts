@@ -9,6 +9,7 @@ import { describeAzureError } from "../keyvault/errors.ts";
 import { ObjectError } from "./object_error.ts";
 import { VaultAccess, VaultClients } from "../keyvault/vault_clients.ts";
 import { Fetched, ObjectFormatError, OutputFile, VersionProperties } from "../objects/object_type.ts";
+import { pickVersions } from "../objects/versions.ts";
 import type { Logger } from "../log/logger.ts";
 import type {
   MountFile,
@@ -233,28 +234,6 @@ export class Mounter {
       error,
     });
   }
-}
-
-/**
- * Chooses the versions a history mount writes: enabled ones, newest first, starting at the
- * requested version (the newest for "" or "latest"), at most `count` of them.
- */
-export function pickVersions(
-  listed: readonly VersionProperties[],
-  startVersion: string,
-  count: number,
-): VersionProperties[] {
-  const created = (version: VersionProperties) => version.createdOn?.getTime() ?? 0;
-  const enabled = listed.filter((version) => version.enabled).sort((a, b) => created(b) - created(a));
-  const start = startVersion === "" || startVersion.toLowerCase() === "latest"
-    ? 0
-    : enabled.findIndex((version) => version.version === startVersion);
-  if (start < 0) {
-    throw new ObjectFormatError(
-      `objectVersion ${startVersion} is not among the ${enabled.length} enabled versions of this object`,
-    );
-  }
-  return enabled.slice(start, start + count);
 }
 
 function uniqueVersions(versions: ObjectVersion[]): ObjectVersion[] {

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { readMountConfig } from "../../src/config/mount_config.ts";
-import { parseGoBool } from "../../src/text/go_bool.ts";
 import { objectsYaml } from "../harness/spc.ts";
 
 const environment = {
@@ -127,20 +126,4 @@ Deno.test("mis-cased parameters are warned about with a suggestion", () => {
     ["warning", "tenantid", "tenantID"],
   ]);
   assert.match(problems[0].message, /did you mean "clientID"\?/);
-});
-
-Deno.test("parseGoBool accepts exactly strconv.ParseBool's words", () => {
-  for (const word of ["1", "t", "T", "TRUE", "true", "True"]) assert.deepEqual(parseGoBool("x", word), true);
-  for (const word of ["", "0", "f", "F", "FALSE", "false", "False"]) {
-    assert.deepEqual(parseGoBool("x", word), false);
-  }
-  for (const word of ["yes", "tRUE", "on", " true"]) {
-    let threw = false;
-    try {
-      parseGoBool("x", word);
-    } catch {
-      threw = true;
-    }
-    assert.ok(threw, word);
-  }
 });

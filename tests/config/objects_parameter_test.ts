@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { parseObjects } from "../../src/config/objects_parameter.ts";
 import { ProblemList } from "../../src/config/problems.ts";
-import { conflictingPaths, filePathProblem } from "../../src/config/paths.ts";
 import { objectsYaml } from "../harness/spc.ts";
 
 function parse(text: string) {
@@ -121,12 +120,4 @@ Deno.test("objects: YAML aliases are bounded (billion laughs)", () => {
     "    d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\n    e: [*d,*d,*d,*d,*d,*d,*d,*d,*d]\n";
   const { errors } = parse(bomb);
   assert.deepEqual(errors.length, 1);
-});
-
-Deno.test("paths: the driver's rules", () => {
-  assert.deepEqual(filePathProblem("a/b.pem"), undefined);
-  assert.deepEqual(filePathProblem(""), "file name must not be empty");
-  assert.deepEqual(conflictingPaths(["a", "b", "a"]), ["a", "a"]);
-  assert.deepEqual(conflictingPaths(["a/0", "a"]), ["a", "a/0"]);
-  assert.deepEqual(conflictingPaths(["a/0", "a/1", "b"]), undefined);
 });

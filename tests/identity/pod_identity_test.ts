@@ -1,14 +1,6 @@
-/**
- * The credentials' own behaviour: NMI's protocol and token cache (against a stub NMI on
- * loopback), shared exchanges with per-caller cancellation, and the bounded credential cache.
- */
+/** The NMI credential: NMI's protocol and its token cache, against a stub NMI on loopback. */
 import assert from "node:assert/strict";
-import { identityKey } from "../../src/cache/keys.ts";
-import type { AccessToken, GetTokenOptions, TokenCredential } from "@azure/identity";
-import { CredentialCache } from "../../src/identity/credentials.ts";
-import type { ResolvedIdentity } from "../../src/identity/identity_mode.ts";
 import { NmiCredential, NmiError, parseNmiToken } from "../../src/identity/pod_identity.ts";
-import { SharedTokenCredential } from "../../src/identity/shared_token_credential.ts";
 
 interface SeenRequest {
   url: string;
@@ -149,75 +141,4 @@ Deno.test("NMI answers: expires_on as a string or a number; unreadable means alr
     () => parseNmiToken(JSON.stringify({ token: { access_token: "t" }, clientid: "" })),
     NmiError,
   );
-});
-
-/** A credential whose exchanges the test finishes by hand. */
-class ManualCredential implements TokenCredential {
-  readonly calls: { signal?: AbortSignal; finish: (token: AccessToken) => void }[] = [];
-  getToken(_scopes: string | string[], options: GetTokenOptions = {}): Promise<AccessToken> {
-    return new Promise((resolve, reject) => {
-      const signal = options.abortSignal as AbortSignal | undefined;
-      signal?.addEventListener("abort", () => reject(signal.reason), { once: true });
-      this.calls.push({ signal, finish: resolve });
-    });
-  }
-}
-
-const TOKEN: AccessToken = { token: "t", expiresOnTimestamp: Date.now() + 3600_000 };
-
-Deno.test("shared exchanges: concurrent callers share one; one caller giving up leaves the others", async () => {
-  const inner = new ManualCredential();
-  const shared = new SharedTokenCredential(inner);
-  const quitter = new AbortController();
-  const a = shared.getToken(SCOPE, { abortSignal: quitter.signal });
-  const b = shared.getToken(SCOPE, { abortSignal: new AbortController().signal });
-  const c = shared.getToken(SCOPE);
-  assert.equal(inner.calls.length, 1);
-  quitter.abort(new DOMException("gone", "AbortError"));
-  await assert.rejects(a, (error: Error) => error.name === "AbortError");
-  assert.equal(inner.calls[0].signal?.aborted, false, "others still wait");
-  inner.calls[0].finish(TOKEN);
-  assert.deepEqual(await b, TOKEN);
-  assert.deepEqual(await c, TOKEN);
-});
-
-Deno.test("shared exchanges: the exchange is cancelled once every caller has given up", async () => {
-  const inner = new ManualCredential();
-  const shared = new SharedTokenCredential(inner);
-  const one = new AbortController();
-  const two = new AbortController();
-  const a = shared.getToken(SCOPE, { abortSignal: one.signal });
-  const b = shared.getToken(SCOPE, { abortSignal: two.signal });
-  one.abort();
-  two.abort();
-  await Promise.allSettled([a, b]);
-  assert.equal(inner.calls[0].signal?.aborted, true);
-  const again = shared.getToken(SCOPE);
-  assert.equal(inner.calls.length, 2, "a later caller starts a new exchange");
-  inner.calls[1].finish(TOKEN);
-  assert.deepEqual(await again, TOKEN);
-});
-
-function identity(name: string, log: string[]): ResolvedIdentity {
-  const key = name;
-  return {
-    mode: "test",
-    key: identityKey("test", { name }),
-    description: key,
-    createCredential: () => {
-      log.push(`create ${key}`);
-      return new ManualCredential();
-    },
-    update: () => log.push(`update ${key}`),
-  };
-}
-
-Deno.test("credential cache: one credential per key, updated on reuse", () => {
-  const log: string[] = [];
-  const cache = new CredentialCache();
-  const a = cache.credentialFor(identity("a", log));
-  assert.equal(cache.credentialFor(identity("a", log)), a);
-  const b = cache.credentialFor(identity("b", log));
-  assert.notEqual(b, a);
-  assert.deepEqual(log, ["create a", "update a", "create b"]);
 });

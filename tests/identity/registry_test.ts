@@ -5,14 +5,13 @@
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { ClientSecretCredential, ManagedIdentityCredential } from "@azure/identity";
-import { cloudFromEnvironmentFile, wellKnownCloud } from "../../src/cloud/clouds.ts";
+import { wellKnownCloud } from "../../src/cloud/clouds.ts";
 import { authorityOptions } from "../../src/identity/authority.ts";
 import { pooledConnectionsPolicy } from "../../src/net/connection_pool.ts";
 import { NmiCredential } from "../../src/identity/pod_identity.ts";
 import { FederatedTokenCredential } from "../../src/identity/workload_identity.ts";
 import { IdentityBindingCredential } from "../../src/identity/identity_binding.ts";
 import { inspectMount } from "../../src/mount/plan.ts";
-import { FlagError, parseFlags } from "../../src/ops/flags.ts";
 import { mountRequest } from "../harness/spc.ts";
 
 const WI_CLIENT = "44444444-4444-4444-4444-444444444444";
@@ -338,68 +337,4 @@ Deno.test("authority: well-known clouds use instance discovery, a cloud file doe
     disableInstanceDiscovery: true,
     additionalPolicies: [pooledConnectionsPolicy],
   });
-});
-
-Deno.test("every cloud name, any case, gives its vault suffix, resource and authority", () => {
-  const cases: [string, string, string][] = [
-    ["AzurePublicCloud", "vault.azure.net", "https://login.microsoftonline.com"],
-    ["AZURECLOUD", "vault.azure.net", "https://login.microsoftonline.com"],
-    ["AzureUSGovernmentCloud", "vault.usgovcloudapi.net", "https://login.microsoftonline.us"],
-    ["azureusgovernment", "vault.usgovcloudapi.net", "https://login.microsoftonline.us"],
-    ["AzureChinaCloud", "vault.azure.cn", "https://login.chinacloudapi.cn"],
-    ["azureGermanCloud", "vault.microsoftazure.de", "https://login.microsoftonline.de"],
-  ];
-  for (const [name, suffix, authority] of cases) {
-    const cloud = wellKnownCloud(name);
-    assert.deepEqual(
-      [cloud.keyVaultDnsSuffix, cloud.keyVaultEndpoint, cloud.activeDirectoryEndpoint],
-      [suffix, `https://${suffix}`, authority],
-      name,
-    );
-  }
-});
-
-Deno.test("a cloud file must hold https endpoints and a DNS suffix", () => {
-  const file = (fields: Record<string, unknown>) =>
-    JSON.stringify({
-      activeDirectoryEndpoint: "https://login.hub.test/",
-      keyVaultEndpoint: "https://vault.hub.test/",
-      keyVaultDNSSuffix: "vault.hub.test",
-      ...fields,
-    });
-  assert.throws(
-    () => cloudFromEnvironmentFile("/tmp/c.json", file({ activeDirectoryEndpoint: "http://login.hub.test" })),
-    /activeDirectoryEndpoint in \/tmp\/c.json must be an https:\/\/ URL, not "http:\/\/login.hub.test"/,
-  );
-  assert.throws(
-    () => cloudFromEnvironmentFile("/tmp/c.json", file({ keyVaultDNSSuffix: "vault hub" })),
-    /keyVaultDNSSuffix in \/tmp\/c.json must be a DNS name/,
-  );
-  assert.throws(() => cloudFromEnvironmentFile("/tmp/c.json", "[]"), /must hold a JSON object/);
-  assert.throws(
-    () => cloudFromEnvironmentFile("/tmp/c.json", file({ keyVaultEndpoint: undefined })),
-    /has no keyVaultEndpoint/,
-  );
-  assert.equal(
-    cloudFromEnvironmentFile("/tmp/c.json", file({ keyVaultDNSSuffix: ".vault.hub.test" })).keyVaultDnsSuffix,
-    "vault.hub.test",
-  );
-});
-
-Deno.test("--nmi-address takes host:port, default localhost:2579", () => {
-  assert.equal(parseFlags([]).nmiAddress, "localhost:2579");
-  for (const address of ["127.0.0.1:2579", "nmi.kube-system:80", "[::1]:2579"]) {
-    assert.equal(parseFlags([`--nmi-address=${address}`]).nmiAddress, address);
-  }
-  for (const address of ["localhost", "http://localhost:2579", "localhost:99999", ":2579"]) {
-    assert.throws(
-      () => parseFlags([`--nmi-address=${address}`]),
-      (error: Error) =>
-        error instanceof FlagError &&
-        error.message ===
-          `invalid value ${
-            JSON.stringify(address)
-          } for flag --nmi-address: want host:port, e.g. localhost:2579`,
-    );
-  }
 });

@@ -215,3 +215,21 @@ Deno.test("docs/operations.md: the flags table lists every flag with its default
     assert.ok(readme.includes(`\`--${name}\``), `klog flag ${name}`);
   }
 });
+
+Deno.test("--nmi-address takes host:port, default localhost:2579", () => {
+  assert.equal(parseFlags([]).nmiAddress, "localhost:2579");
+  for (const address of ["127.0.0.1:2579", "nmi.kube-system:80", "[::1]:2579"]) {
+    assert.equal(parseFlags([`--nmi-address=${address}`]).nmiAddress, address);
+  }
+  for (const address of ["localhost", "http://localhost:2579", "localhost:99999", ":2579"]) {
+    assert.throws(
+      () => parseFlags([`--nmi-address=${address}`]),
+      (error: Error) =>
+        error instanceof FlagError &&
+        error.message ===
+          `invalid value ${
+            JSON.stringify(address)
+          } for flag --nmi-address: want host:port, e.g. localhost:2579`,
+    );
+  }
+});

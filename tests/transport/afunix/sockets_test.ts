@@ -5,8 +5,17 @@
 import assert from "node:assert/strict";
 import { parseFlags } from "../../../src/ops/flags.ts";
 import { parseEndpoint } from "../../../src/transport/endpoint.ts";
-import { PLATFORMS, socketPlatform, UnsupportedPlatformError } from "../../../src/transport/afunix/platform.ts";
-import { loadSockets, sockaddrUn, SocketError, SocketPathError } from "../../../src/transport/afunix/sockets.ts";
+import {
+  PLATFORMS,
+  socketPlatform,
+  UnsupportedPlatformError,
+} from "../../../src/transport/afunix/platform.ts";
+import {
+  loadSockets,
+  sockaddrUn,
+  SocketError,
+  SocketPathError,
+} from "../../../src/transport/afunix/sockets.ts";
 import { isLeftoverSocket } from "../../../src/transport/socket.ts";
 import { defaultUnixListener } from "../../../src/transport/unix_listener.ts";
 
