@@ -4,6 +4,7 @@
  * health endpoints on free ports as in production, and a clock started just before spawn.
  */
 import { startProviderProcess } from "../tests/harness/provider_process.ts";
+import { freePorts } from "../tests/harness/net.ts";
 
 /** A started provider process. */
 export interface RunningProvider {
@@ -121,12 +122,4 @@ export function goProvider(binary: string, version: string, emulator: EmulatorEn
       };
     },
   };
-}
-
-/** `count` distinct loopback ports free right now. */
-function freePorts(count: number): number[] {
-  const listeners = Array.from({ length: count }, () => Deno.listen({ hostname: "127.0.0.1", port: 0 }));
-  const ports = listeners.map((listener) => (listener.addr as Deno.NetAddr).port);
-  for (const listener of listeners) listener.close();
-  return ports;
 }

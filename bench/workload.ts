@@ -4,10 +4,9 @@
  * Both providers receive byte-identical MountRequests built here.
  */
 import { createHash } from "node:crypto";
-import { mountRequest } from "../tests/harness/spc.ts";
+import { mountRequest, TENANT } from "../tests/harness/spc.ts";
 import type { MountFields } from "./driver.ts";
 
-export const TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47";
 export const VAULT = "bench-vault";
 const TARGET = "/var/lib/kubelet/pods/bench/volumes/kubernetes.io~csi/secrets-store/mount";
 

@@ -7,11 +7,10 @@ import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { identityKey, objectKey, vaultKey, versionListKey } from "../../src/cache/keys.ts";
 import { inspectMount } from "../../src/mount/plan.ts";
-import { mountRequest } from "../harness/spc.ts";
+import { mountRequest, SP } from "../harness/spc.ts";
 
 const WI_CLIENT = "44444444-4444-4444-4444-444444444444";
 const UAMI = "55555555-5555-5555-5555-555555555555";
-const SP = { clientid: "11111111-1111-1111-1111-111111111111", clientsecret: "sp-Secret~value.1" };
 const TOKENS = "csi.storage.k8s.io/serviceAccount.tokens";
 
 function saTokens(

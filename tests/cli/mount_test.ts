@@ -7,8 +7,9 @@ import { readManifest } from "../../src/cli/manifest.ts";
 import { readNodePublishSecret } from "../../src/cli/node_publish_secret.ts";
 import { providerClient } from "../harness/grpc_client.ts";
 import { startProviderProcess } from "../harness/provider_process.ts";
-import { SEED as BASE_SEED, SP, TENANT } from "../integration/fixtures.ts";
+import { SEED as BASE_SEED } from "../integration/fixtures.ts";
 import { runCli, runTask, taskPermissions } from "./run_cli.ts";
+import { SP, TENANT } from "../harness/spc.ts";
 
 /** Writing --out needs symlinks, which Deno allows only with the mount task's unscoped grants. */
 const MOUNT_TASK = taskPermissions("mount");

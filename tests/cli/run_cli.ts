@@ -4,6 +4,7 @@
  */
 import { fileURLToPath } from "node:url";
 import { productionPermissions } from "../harness/provider_process.ts";
+import { baseEnv } from "../harness/env.ts";
 
 export const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 export const CORPUS = fileURLToPath(new URL("./corpus/", import.meta.url));
@@ -67,15 +68,6 @@ async function run(args: string[], options: CliOptions): Promise<CliRun> {
   const output = await child.output();
   const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
   return { code: output.code, stdout: decode(output.stdout), stderr: decode(output.stderr) };
-}
-
-function baseEnv(): Record<string, string> {
-  const env: Record<string, string> = { NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1" };
-  for (const key of ["HOME", "PATH", "DENO_DIR", "XDG_CACHE_HOME"]) {
-    const value = Deno.env.get(key);
-    if (value !== undefined) env[key] = value;
-  }
-  return env;
 }
 
 /** The corpus manifests, sorted. */

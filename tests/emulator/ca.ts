@@ -1,3 +1,4 @@
+import { openssl } from "../harness/openssl.ts";
 /**
  * The emulator's TLS identity: a throw-away CA plus one leaf certificate
  * whose SANs cover every impersonated host, and leaves of their own for the
@@ -128,13 +129,4 @@ async function createLeaf(dir: string, file: string, dnsNames: string[]): Promis
     "-out",
     `${dir}/${file}.pem`,
   ]);
-}
-
-async function openssl(args: string[]): Promise<void> {
-  const out = await new Deno.Command("openssl", { args, stdout: "piped", stderr: "piped" })
-    .output();
-  if (!out.success) {
-    const err = new TextDecoder().decode(out.stderr);
-    throw new Error(`openssl ${args[0]} failed: ${err.trim()}`);
-  }
 }

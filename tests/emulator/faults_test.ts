@@ -3,20 +3,12 @@ import assert from "node:assert/strict";
 import { startEmulator } from "./emulator.ts";
 import { FaultSet } from "./faults.ts";
 import type { RecordedRequest } from "./records.ts";
-import { proxiedFetch } from "./test_support.ts";
+import { withEmulator } from "../harness/emulator.ts";
+import { until } from "../harness/wait.ts";
+import { TENANT } from "../harness/spc.ts";
 
 const VAULT = "https://demo-vault.vault.azure.net";
 const IMDS_PATH = "/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https://vault.azure.net";
-
-async function waitFor(check: () => RecordedRequest | undefined, ms = 3000): Promise<RecordedRequest> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    const r = check();
-    if (r) return r;
-    await new Promise((res) => setTimeout(res, 20));
-  }
-  throw new Error("condition not reached");
-}
 
 Deno.test("FaultSet: latency adds up, the first terminal rule wins, times are consumed", () => {
   const faults = new FaultSet();
@@ -43,67 +35,75 @@ Deno.test("FaultSet: latency adds up, the first terminal rule wins, times are co
 });
 
 Deno.test("faults: an injected status uses a service-typical body unless one is given", async () => {
-  await using emu = await startEmulator();
-  const http = await proxiedFetch(emu);
-  try {
+  await withEmulator(async (emu, viaProxy) => {
     emu.setFaults([
       { service: "keyvault", kind: "status", status: 503, retryAfter: 7, times: 1 },
       { service: "keyvault", kind: "status", status: 500, body: { custom: true }, times: 1 },
     ]);
-    const first = await http.fetch(`${VAULT}/secrets/x`);
+    const first = await viaProxy(`${VAULT}/secrets/x`);
     assert.equal(first.status, 503);
     assert.equal(first.headers.get("retry-after"), "7");
     assert.equal((await first.json()).error.code, "ServiceUnavailable");
-    const second = await http.fetch(`${VAULT}/secrets/x`);
+    const second = await viaProxy(`${VAULT}/secrets/x`);
     assert.deepEqual([second.status, await second.json()], [500, { custom: true }]);
-    const third = await http.fetch(`${VAULT}/secrets/x`);
+    const third = await viaProxy(`${VAULT}/secrets/x`);
     assert.equal(third.status, 401, "faults used up: back to the real behaviour");
     await third.body?.cancel();
     assert.deepEqual(emu.requests().map((r) => r.fault), ["status", "status", undefined]);
-  } finally {
-    http.close();
-  }
+  });
 });
 
 Deno.test("faults: latency faults and global latency delay Key Vault and Entra, not IMDS", async () => {
-  await using emu = await startEmulator({ latencyMs: 150 });
-  const http = await proxiedFetch(emu);
-  try {
-    emu.setFaults({ service: "keyvault", pathPrefix: "/keys/", kind: "latency", ms: 200 });
-    const timed = async (f: () => Promise<Response>) => {
-      const t = Date.now();
-      await (await f()).body?.cancel();
-      return Date.now() - t;
-    };
-    assert.ok(await timed(() => http.fetch(`${VAULT}/secrets/x`)) >= 140);
-    assert.ok(await timed(() => http.fetch(`${VAULT}/keys/x`)) >= 340);
-    assert.ok(
-      await timed(() => fetch(`${emu.imdsUrl}${IMDS_PATH}`, { headers: { metadata: "true" } })) < 140,
-    );
-    assert.equal(emu.requests({ pathPrefix: "/keys/" })[0].fault, "latency");
-  } finally {
-    http.close();
-  }
+  // Delays far longer than the test, seen as requests still held while others are answered: no
+  // clock is read, so a slow machine cannot make this fail.
+  const HELD_MS = 600_000;
+  await withEmulator(async (emu, viaProxy) => {
+    const held = (filter: Parameters<typeof emu.requests>[0], what: string) =>
+      until(() => emu.requests(filter)[0], what).then(() => () => emu.requests(filter)[0]);
+    const leave = new AbortController();
+
+    emu.setFaults({ service: "keyvault", pathPrefix: "/keys/", kind: "latency", ms: HELD_MS });
+    const keys = viaProxy(`${VAULT}/keys/x`, { signal: leave.signal });
+    const keysRecord = await held({ pathPrefix: "/keys/" }, "the /keys/ request");
+    const secrets = await viaProxy(`${VAULT}/secrets/x`);
+    assert.equal(secrets.status, 401, "a path the fault does not name is answered");
+    await secrets.body?.cancel();
+    assert.equal(keysRecord().endedAt, undefined, "the /keys/ request is held");
+    assert.equal(keysRecord().fault, "latency");
+    emu.clearFaults();
+
+    emu.setLatency(HELD_MS);
+    const vault = viaProxy(`${VAULT}/secrets/y`, { signal: leave.signal });
+    const login = viaProxy(`https://login.microsoftonline.com/${TENANT}/oauth2/v2.0/token`, {
+      signal: leave.signal,
+    });
+    const vaultRecord = await held({ pathPrefix: "/secrets/y" }, "the Key Vault request");
+    const loginRecord = await held({ service: "entra" }, "the Entra request");
+    const imds = await fetch(`${emu.imdsUrl}${IMDS_PATH}`, { headers: { metadata: "true" } });
+    await imds.body?.cancel();
+    assert.ok(emu.requests({ service: "imds" })[0].endedAt !== undefined, "IMDS is answered");
+    assert.equal(vaultRecord().endedAt, undefined, "Key Vault is held");
+    assert.equal(loginRecord().endedAt, undefined, "Entra is held");
+
+    leave.abort();
+    await Promise.allSettled([keys, vault, login]);
+  });
 });
 
 Deno.test("faults: a hung request the client abandons is recorded as aborted", async () => {
-  await using emu = await startEmulator();
-  const http = await proxiedFetch(emu);
-  try {
+  await withEmulator(async (emu, viaProxy) => {
     emu.setFaults({ service: "keyvault", kind: "hang" });
     const controller = new AbortController();
-    const pending = http.fetch(`${VAULT}/secrets/x`, { signal: controller.signal });
-    const inFlight = await waitFor(() => emu.requests({ service: "keyvault" })[0]);
+    const pending = viaProxy(`${VAULT}/secrets/x`, { signal: controller.signal });
+    const inFlight = await until(() => emu.requests({ service: "keyvault" })[0], "the Key Vault request");
     assert.equal(inFlight.endedAt, undefined, "in flight until the client leaves");
     controller.abort();
     await assert.rejects(pending);
-    const record = await waitFor(() => emu.requests({ aborted: true })[0]);
+    const record = await until(() => emu.requests({ aborted: true })[0], "an aborted request");
     assert.equal(record.status, 0);
     assert.equal(record.fault, "hang");
     assert.ok(record.endedAt! >= record.startedAt);
-  } finally {
-    http.close();
-  }
+  });
 });
 
 Deno.test("faults: a client leaving during latency leaves an aborted record, not a response", async () => {
@@ -114,10 +114,10 @@ Deno.test("faults: a client leaving during latency leaves an aborted record, not
     headers: { metadata: "true" },
     signal: controller.signal,
   });
-  await waitFor(() => emu.requests({ service: "imds" })[0]);
+  await until(() => emu.requests({ service: "imds" })[0], "the IMDS request");
   controller.abort();
   await assert.rejects(pending);
-  const record = await waitFor(() => emu.requests({ aborted: true })[0]);
+  const record = await until(() => emu.requests({ aborted: true })[0], "an aborted request");
   assert.equal(record.identity, undefined, "no token was issued for the abandoned request");
   assert.deepEqual(emu.issuedTokens(), []);
 });

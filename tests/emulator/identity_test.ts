@@ -1,23 +1,13 @@
 /** Entra, IMDS and NMI endpoints, checked with raw HTTP (no SDK). */
 import assert from "node:assert/strict";
-import { type Emulator, startEmulator } from "./emulator.ts";
-import { mintAssertion, proxiedFetch, SP_APP, TENANT, tokenForm, VM_USER, WI_APP } from "./test_support.ts";
+import { withEmulator } from "../harness/emulator.ts";
+import { startEmulator } from "./emulator.ts";
+import { mintAssertion, SP_APP, tokenForm, VM_USER, WI_APP } from "./test_support.ts";
+import { TENANT } from "../harness/spc.ts";
 
 const LOGIN = "https://login.microsoftonline.com";
 const TOKEN_URL = `${LOGIN}/${TENANT}/oauth2/v2.0/token`;
 const ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
-
-type Fetch = (url: string, init?: RequestInit) => Promise<Response>;
-
-async function withEmulator(fn: (emu: Emulator, fetch: Fetch) => Promise<void>, options = {}): Promise<void> {
-  await using emu = await startEmulator(options);
-  const http = await proxiedFetch(emu);
-  try {
-    await fn(emu, http.fetch);
-  } finally {
-    http.close();
-  }
-}
 
 Deno.test("Entra: client secret success, wrong secret, unknown client, unknown tenant", async () => {
   await withEmulator(async (emu, fetch) => {

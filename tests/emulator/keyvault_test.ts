@@ -3,24 +3,12 @@
  * proxy (no SDK): challenge first, token validation, access, errors, paging.
  */
 import assert from "node:assert/strict";
-import { type Emulator, startEmulator } from "./emulator.ts";
-import { proxiedFetch, SP_APP, SP_GETONLY, SP_OUTSIDER, TENANT, tokenForm } from "./test_support.ts";
+import { withEmulator } from "../harness/emulator.ts";
+import { SP_APP, SP_GETONLY, SP_OUTSIDER, tokenForm } from "./test_support.ts";
+import { TENANT } from "../harness/spc.ts";
 
 const VAULT = "https://demo-vault.vault.azure.net";
 const LOGIN = `https://login.microsoftonline.com/${TENANT}/oauth2/v2.0/token`;
-
-async function withEmulator(
-  fn: (emu: Emulator, fetch: (url: string, init?: RequestInit) => Promise<Response>) => Promise<void>,
-  options: Parameters<typeof startEmulator>[0] = {},
-): Promise<void> {
-  await using emu = await startEmulator(options);
-  const http = await proxiedFetch(emu);
-  try {
-    await fn(emu, http.fetch);
-  } finally {
-    http.close();
-  }
-}
 
 async function tokenFor(
   fetch: (url: string, init?: RequestInit) => Promise<Response>,

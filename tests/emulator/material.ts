@@ -11,6 +11,7 @@
  */
 import { Buffer } from "node:buffer";
 import { createHash, createPrivateKey } from "node:crypto";
+import { openssl } from "../harness/openssl.ts";
 
 /** One generated key version: its private key file and the public JWK Key Vault serves. */
 export interface KeyVersionFixture {
@@ -139,26 +140,6 @@ async function load(dir: string): Promise<Material> {
     chain3: json.chain3,
     chain4: json.chain4,
   };
-}
-
-/** Runs openssl; returns stdout, or throws with stderr. */
-export async function openssl(args: string[], stdin?: Uint8Array | string): Promise<Uint8Array> {
-  const child = new Deno.Command("openssl", {
-    args,
-    stdin: stdin === undefined ? "null" : "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  if (stdin !== undefined) {
-    const writer = child.stdin.getWriter();
-    await writer.write(typeof stdin === "string" ? new TextEncoder().encode(stdin) : stdin);
-    await writer.close();
-  }
-  const out = await child.output();
-  if (!out.success) {
-    throw new Error(`openssl ${args.join(" ")} failed: ${new TextDecoder().decode(out.stderr)}`);
-  }
-  return out.stdout;
 }
 
 /** Key algorithms: openssl genpkey options. */

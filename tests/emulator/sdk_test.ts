@@ -16,10 +16,10 @@ import {
   runProbe,
   SP_APP,
   SP_OUTSIDER,
-  TENANT,
   VM_USER,
   WI_APP,
 } from "./test_support.ts";
+import { TENANT } from "../harness/spc.ts";
 
 const spCredential = {
   kind: "clientSecret" as const,

@@ -1,17 +1,16 @@
 /**
- * Helpers for the emulator's own tests: run the real SDK in a child process,
- * make raw HTTPS calls through the emulator's proxy, and mint service-account
- * assertions.
+ * Helpers for the emulator's own tests: run the real SDK in a child process and mint
+ * service-account assertions (raw HTTPS through the proxy: tests/harness/emulator.ts).
  */
 import { Buffer } from "node:buffer";
 import type { Emulator } from "./emulator.ts";
 import type { ProbeRequest, ProbeResult } from "./sdk_probe.ts";
+import { baseEnv } from "../harness/env.ts";
 
 const PROBE = new URL("./sdk_probe.ts", import.meta.url);
 const REPO_ROOT = decodeURIComponent(new URL("../../", import.meta.url).pathname);
 
 /** Seeded identities of seed.yaml used across tests. */
-export const TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47";
 export const SP_APP = {
   clientId: "11111111-1111-1111-1111-111111111111",
   secret: "s3cr3t-value~for.demo_only",
@@ -36,18 +35,6 @@ function ensureProbeCached(): Promise<void> {
     }).output();
     if (!out.success) throw new Error(`deno cache failed: ${new TextDecoder().decode(out.stderr)}`);
   })();
-}
-
-// Only what Deno needs to find its cache; nothing from the developer's shell
-// (e.g. AZURE_CLIENT_ID) may change which credential the SDK picks.
-function baseEnv(): Record<string, string> {
-  const keep = ["PATH", "HOME", "DENO_DIR", "XDG_CACHE_HOME", "TMPDIR"];
-  const env: Record<string, string> = { NO_COLOR: "1" };
-  for (const k of keep) {
-    const v = Deno.env.get(k);
-    if (v !== undefined) env[k] = v;
-  }
-  return env;
 }
 
 /** Runs SDK calls in a child process configured only through the emulator's env. */
@@ -84,24 +71,6 @@ export function errorOf(
 ): { name: string; message: string; code?: string; statusCode?: number } {
   if (result.ok) throw new Error(`expected an error, got ${JSON.stringify(result.value)}`);
   return result.error;
-}
-
-/** A fetch that reaches emulated hosts through the proxy, trusting the emulator CA. */
-export async function proxiedFetch(emulator: Emulator): Promise<{
-  fetch: (url: string, init?: RequestInit) => Promise<Response>;
-  close: () => void;
-}> {
-  const client = Deno.createHttpClient({
-    proxy: { url: emulator.proxyUrl },
-    caCerts: [await Deno.readTextFile(emulator.caPath)],
-    // HTTP/1.1 like node:https, so a client abort closes the connection.
-    http2: false,
-    http1: true,
-  });
-  return {
-    fetch: (url, init = {}) => fetch(url, { ...init, client }),
-    close: () => client.close(),
-  };
 }
 
 /** An unsigned service-account token as the kubelet would project it. */

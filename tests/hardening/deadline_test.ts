@@ -9,6 +9,7 @@ import { status as GrpcStatus } from "@grpc/grpc-js";
 import type { RecordedRequest } from "../emulator/emulator.ts";
 import { providerClient } from "../harness/grpc_client.ts";
 import { AS, filesOf, outcome, request, SEEDED_SECRETS, startHardeningWorld, valueOf } from "./world.ts";
+import { until } from "../harness/wait.ts";
 
 const ALPHA = { service: "keyvault" as const, pathPrefix: "/secrets/alpha" };
 
@@ -20,11 +21,6 @@ Deno.test("deadlines and cancellation stop the work they belong to", async (t) =
     emulator.requests((r: RecordedRequest) =>
       r.service === "keyvault" && r.path.startsWith("/secrets/alpha")
     );
-  /** Waits (bounded) until `check` holds for the emulator's records. */
-  const until = async (what: string, check: () => boolean) => {
-    for (let i = 0; i < 100 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 30));
-    assert.ok(check(), what);
-  };
   const inFlight = () => emulator.requests().filter((r) => r.endedAt === undefined);
   let keyVaultOrphans = 0;
   let tokenOrphans = 0;
@@ -39,10 +35,10 @@ Deno.test("deadlines and cancellation stop the work they belong to", async (t) =
       emulator.setFaults([{ kind: "hang", ...ALPHA }]);
       const caller = new AbortController();
       const pending = outcome(client, request(AS.sp(2), ["alpha"]), { signal: caller.signal });
-      await until("the GET reached Key Vault", () => alphaGets().length === 1);
+      await until(() => alphaGets().length === 1, "the GET reached Key Vault");
       caller.abort();
       assert.equal((await pending).code, GrpcStatus.CANCELLED);
-      await until("the GET was cancelled", () => alphaGets()[0].aborted);
+      await until(() => alphaGets()[0].aborted, "the GET was cancelled");
       await new Promise((resolve) => setTimeout(resolve, 300));
       assert.equal(alphaGets().length, 1, "nothing resent");
       keyVaultOrphans += inFlight().length;
@@ -56,7 +52,7 @@ Deno.test("deadlines and cancellation stop the work they belong to", async (t) =
       const first = new AbortController();
       const second = new AbortController();
       const a = outcome(client, request(AS.sp(2), ["alpha"]), { signal: first.signal });
-      await until("the GET reached Key Vault", () => alphaGets().length === 1);
+      await until(() => alphaGets().length === 1, "the GET reached Key Vault");
       const b = outcome(client, request(AS.sp(2), ["alpha"]), { signal: second.signal });
       await new Promise((resolve) => setTimeout(resolve, 300));
       assert.equal(alphaGets().length, 1, "the second mount joined the first one's GET");
@@ -66,7 +62,7 @@ Deno.test("deadlines and cancellation stop the work they belong to", async (t) =
       assert.equal(alphaGets()[0].endedAt, undefined, "still running for the second mount");
       second.abort();
       assert.equal((await b).code, GrpcStatus.CANCELLED);
-      await until("cancelled once nobody waits", () => alphaGets()[0].aborted);
+      await until(() => alphaGets()[0].aborted, "cancelled once nobody waits");
       keyVaultOrphans += inFlight().length;
       emulator.clearFaults();
     });
@@ -76,7 +72,7 @@ Deno.test("deadlines and cancellation stop the work they belong to", async (t) =
       emulator.setFaults([{ kind: "latency", ms: 1_500, times: 1, ...ALPHA }]);
       const first = new AbortController();
       const a = outcome(client, request(AS.sp(2), ["alpha"]), { signal: first.signal });
-      await until("the GET reached Key Vault", () => alphaGets().length === 1);
+      await until(() => alphaGets().length === 1, "the GET reached Key Vault");
       const b = outcome(client, request(AS.sp(2), ["alpha"]));
       await new Promise((resolve) => setTimeout(resolve, 200));
       first.abort();

@@ -13,7 +13,8 @@ import { derivedHex } from "../emulator/seed.ts";
 import { providerClient } from "../harness/grpc_client.ts";
 import { startProviderProcess } from "../harness/provider_process.ts";
 import { mountRequest } from "../harness/spc.ts";
-import { sp, TENANT } from "./world.ts";
+import { sp } from "./world.ts";
+import { TENANT } from "../harness/spc.ts";
 
 /** Key Vault's largest secret is 25 KB; 170 of them plus a filler make 4 MiB. */
 const BIG = 24 * 1024;

@@ -8,6 +8,7 @@
 import fc from "fast-check";
 import { stringify } from "yaml";
 import type { MountRequestFields } from "../../src/mount/mount_types.ts";
+import { TENANT } from "../harness/spc.ts";
 
 /** Marks every secret value; no error message may contain it. */
 export const SECRET_MARK = "sEcReTmArK";
@@ -22,7 +23,6 @@ export interface MountInput {
   readonly cloudFile: string;
 }
 
-const TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47";
 const GUID = fc.uuid();
 const weird = fc.oneof(
   fc.string({ maxLength: 12 }),

@@ -8,9 +8,8 @@ import { status as GrpcStatus } from "@grpc/grpc-js";
 import { type Emulator, startEmulator } from "../emulator/emulator.ts";
 import type { MountRequestJson, MountResponseJson, ProviderClientHandle } from "../harness/grpc_client.ts";
 import { type ProviderProcess, startProviderProcess } from "../harness/provider_process.ts";
-import { type MountInput, mountRequest, type ObjectEntry } from "../harness/spc.ts";
+import { type MountInput, mountRequest, type ObjectEntry, TENANT } from "../harness/spc.ts";
 
-export const TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47";
 /** How many numbered service principals the seed has (`sp-0` … `sp-49`). */
 export const SP_COUNT = 50;
 /** How many VM (IMDS) and pod (NMI) identities there are: one fresh per fault test. */

@@ -3,6 +3,8 @@
  * deploy/permissions.linux, on a socket in a fresh folder, and collects everything it prints.
  */
 import { fileURLToPath } from "node:url";
+import { baseEnv } from "./env.ts";
+import { until } from "./wait.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -105,27 +107,15 @@ export async function startProviderProcess(options: ProviderProcessOptions = {})
   return process;
 }
 
+/** Resolves once the provider's socket exists; throws with its output if it exits first. */
 async function waitForSocket(process: ProviderProcess): Promise<void> {
-  let done = false;
-  process.exited.then(() => done = true);
-  for (let i = 0; i < 300 && !done; i++) {
-    try {
-      const info = await Deno.lstat(process.socketPath);
-      if (info.isSocket) return;
-    } catch {
-      // not there yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
+  let exited = false;
+  process.exited.then(() => exited = true);
+  const isSocket = () => Deno.lstat(process.socketPath).then((info) => info.isSocket, () => false);
+  const ready = await until(async () => exited || await isSocket(), `the socket ${process.socketPath}`)
+    .then(() => !exited, () => false);
+  if (!ready) {
+    throw new Error(`provider did not create ${process.socketPath}; output:
+${process.output()}`);
   }
-  throw new Error(`provider did not create ${process.socketPath}; output:\n${process.output()}`);
-}
-
-function baseEnv(): Record<string, string> {
-  const keep = ["HOME", "PATH", "DENO_DIR", "XDG_CACHE_HOME"];
-  const env: Record<string, string> = { NO_COLOR: "1", DENO_NO_UPDATE_CHECK: "1" };
-  for (const key of keep) {
-    const value = Deno.env.get(key);
-    if (value !== undefined) env[key] = value;
-  }
-  return env;
 }

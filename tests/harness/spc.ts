@@ -26,15 +26,18 @@ export interface MountInput {
   readonly permission?: string;
 }
 
-/** The tenant of the default seed. */
-export const DEFAULT_TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+/** The tenant of every test seed, and of a mount request that names none. */
+export const TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+
+/** The service principal of the test seeds, as a nodePublishSecretRef holds it. */
+export const SP = { clientid: "11111111-1111-1111-1111-111111111111", clientsecret: "sp-Secret~value.1" };
 
 /** Builds a MountRequest's JSON fields as the driver would. */
 export function mountRequest(input: MountInput): { attributes: string; secrets: string; permission: string } {
   const objects = typeof input.objects === "string" ? input.objects : objectsYaml(input.objects ?? []);
   const attributes: Record<string, string> = {
     keyvaultName: input.keyvaultName ?? "demo-vault",
-    tenantID: input.tenantID ?? DEFAULT_TENANT,
+    tenantID: input.tenantID ?? TENANT,
     objects,
     secretProviderClass: "azure-spc",
     "csi.storage.k8s.io/pod.name": input.podName ?? "nginx",

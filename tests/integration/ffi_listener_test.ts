@@ -11,6 +11,7 @@ import { pythonCall, pythonMount } from "../harness/python_client.ts";
 import { mountRequest } from "../harness/spc.ts";
 import { PLATFORMS } from "../../src/transport/afunix/platform.ts";
 import { SEEDED_VALUES, SP, startWorld } from "./fixtures.ts";
+import { freePort } from "../harness/net.ts";
 
 const FFI_GRANT = `--allow-ffi=${PLATFORMS.linux.library}`;
 const FFI_PERMISSIONS = [...productionPermissions(), FFI_GRANT];
@@ -21,13 +22,6 @@ const OBJECTS: Record<string, string>[] = [
   { objectName: "blob-b64", objectType: "secret", objectEncoding: "base64" },
   { objectName: "unicode", objectType: "secret" },
 ];
-
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
-}
 
 Deno.test("FFI listener: Version, Health and full Mounts through the real socket, /healthz, clean stop", async (t) => {
   const healthzPort = freePort();

@@ -2,8 +2,9 @@
 import { type Emulator, startEmulator } from "../emulator/emulator.ts";
 import { type ProviderProcess, startProviderProcess } from "../harness/provider_process.ts";
 
-export const TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47";
-export const SP = { clientid: "11111111-1111-1111-1111-111111111111", clientsecret: "sp-Secret~value.1" };
+import { SP, TENANT } from "../harness/spc.ts";
+
+export { SP, TENANT };
 export const OUTSIDER = {
   clientid: "22222222-2222-2222-2222-222222222222",
   clientsecret: "outsider-Secret.2",

@@ -8,7 +8,8 @@ import assert from "node:assert/strict";
 import type { MountInput } from "../harness/spc.ts";
 import { text } from "../harness/bytes.ts";
 import { providerClient } from "../harness/grpc_client.ts";
-import { HUBS, type IdentityWorld, MODES, request, startIdentityWorld, TENANT } from "./identity_fixtures.ts";
+import { HUBS, type IdentityWorld, MODES, request, startIdentityWorld } from "./identity_fixtures.ts";
+import { TENANT } from "../harness/spc.ts";
 
 /** A cloud: its parameters, the vault it holds, its value, and where its tokens come from. */
 interface CloudCase {

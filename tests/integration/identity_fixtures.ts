@@ -6,10 +6,9 @@
 import { Buffer } from "node:buffer";
 import { type Emulator, startEmulator } from "../emulator/emulator.ts";
 import { type ProviderProcess, startProviderProcess } from "../harness/provider_process.ts";
-import { type MountInput, mountRequest } from "../harness/spc.ts";
+import { type MountInput, mountRequest, SP, TENANT } from "../harness/spc.ts";
 
-export const TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47";
-export const SP = { clientid: "11111111-1111-1111-1111-111111111111", clientsecret: "sp-Secret~value.1" };
+export { SP, TENANT };
 export const WI_CLIENT = "44444444-4444-4444-4444-444444444444";
 export const WI_SUBJECT = "system:serviceaccount:default:workload-sa";
 export const VM_USER_CLIENT = "55555555-5555-5555-5555-555555555555";

@@ -11,9 +11,9 @@ import {
   hex,
   type Material,
   materialSeed,
-  openssl,
 } from "../emulator/material.ts";
 import { text } from "../harness/bytes.ts";
+import { openssl, opensslReport } from "../harness/openssl.ts";
 import { providerClient, type ProviderClientHandle } from "../harness/grpc_client.ts";
 import { startProviderProcess } from "../harness/provider_process.ts";
 import { pythonMount } from "../harness/python_client.ts";
@@ -349,13 +349,17 @@ async function checkPfx(world: World, client: ProviderClientHandle): Promise<voi
     assert.deepEqual(binary, await Deno.readFile(fixture.pfxPath!), "the PFX itself");
     const file = await saved(world, binary);
     const legacy = fixture.legacy ? ["-legacy"] : [];
-    const info = await new Deno.Command("openssl", {
-      args: ["pkcs12", "-in", file, "-passin", "pass:", "-info", "-noout", ...legacy],
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    assert.ok(info.success, decoder.decode(info.stderr));
-    assert.match(decoder.decode(info.stderr) + decoder.decode(info.stdout), /MAC: sha/);
+    const info = await opensslReport([
+      "pkcs12",
+      "-in",
+      file,
+      "-passin",
+      "pass:",
+      "-info",
+      "-noout",
+      ...legacy,
+    ]);
+    assert.match(info, /MAC: sha/);
     const certs = await run(["pkcs12", "-in", file, "-passin", "pass:", "-nokeys", ...legacy]);
     assert.equal(blocks(certs).length, fixture.storedOrder.length);
   }

@@ -3,7 +3,8 @@ import { text } from "../harness/bytes.ts";
 import { providerClient } from "../harness/grpc_client.ts";
 import { pythonCall, pythonMount } from "../harness/python_client.ts";
 import { mountRequest } from "../harness/spc.ts";
-import { OUTSIDER, SEEDED_VALUES, SP, startWorld, TENANT } from "./fixtures.ts";
+import { OUTSIDER, SEEDED_VALUES, startWorld } from "./fixtures.ts";
+import { SP, TENANT } from "../harness/spc.ts";
 
 const OBJECTS: Record<string, string>[] = [
   { objectName: "db-password", objectType: "secret" },

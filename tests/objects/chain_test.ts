@@ -6,7 +6,8 @@ import assert from "node:assert/strict";
 import { orderChain } from "../../src/objects/chain.ts";
 import { encodePem } from "../../src/objects/pem.ts";
 import { keyIdentifiers } from "../../src/objects/x509.ts";
-import { generateKey, generateMaterial, issued, openssl, selfSigned } from "../emulator/material.ts";
+import { generateKey, generateMaterial, issued, selfSigned } from "../emulator/material.ts";
+import { openssl } from "../harness/openssl.ts";
 
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 const der = async (certPath: string) => await openssl(["x509", "-in", certPath, "-outform", "DER"]);

@@ -5,7 +5,8 @@
 import assert from "node:assert/strict";
 import { encodePem } from "../../src/objects/pem.ts";
 import { readPemBlocks } from "../../src/objects/pem_reader.ts";
-import { generateMaterial, openssl } from "../emulator/material.ts";
+import { generateMaterial } from "../emulator/material.ts";
+import { openssl } from "../harness/openssl.ts";
 
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 const der = async (certPath: string) => await openssl(["x509", "-in", certPath, "-outform", "DER"]);

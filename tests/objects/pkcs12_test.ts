@@ -6,7 +6,8 @@ import assert from "node:assert/strict";
 import { ObjectFormatError } from "../../src/objects/object_type.ts";
 import { readPkcs12 } from "../../src/objects/pkcs12.ts";
 import { toPkcs8Pem } from "../../src/objects/private_key.ts";
-import { generateMaterial, openssl } from "../emulator/material.ts";
+import { generateMaterial } from "../emulator/material.ts";
+import { openssl } from "../harness/openssl.ts";
 
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 const der = async (certPath: string) => await openssl(["x509", "-in", certPath, "-outform", "DER"]);

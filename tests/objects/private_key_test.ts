@@ -4,7 +4,8 @@
  */
 import assert from "node:assert/strict";
 import { toPkcs8Pem } from "../../src/objects/private_key.ts";
-import { generateMaterial, openssl } from "../emulator/material.ts";
+import { generateMaterial } from "../emulator/material.ts";
+import { openssl } from "../harness/openssl.ts";
 
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 

@@ -6,7 +6,8 @@ import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { ObjectFormatError } from "../../src/objects/object_type.ts";
 import { publicKeyPem } from "../../src/objects/public_key.ts";
-import { generateMaterial, openssl } from "../emulator/material.ts";
+import { generateMaterial } from "../emulator/material.ts";
+import { openssl } from "../harness/openssl.ts";
 
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 const b64url = (s: string) => new Uint8Array(Buffer.from(s, "base64url"));

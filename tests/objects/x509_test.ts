@@ -4,7 +4,8 @@
  */
 import assert from "node:assert/strict";
 import { keyIdentifiers } from "../../src/objects/x509.ts";
-import { generateMaterial, openssl } from "../emulator/material.ts";
+import { generateMaterial } from "../emulator/material.ts";
+import { openssl } from "../harness/openssl.ts";
 
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 const der = async (certPath: string) => await openssl(["x509", "-in", certPath, "-outform", "DER"]);

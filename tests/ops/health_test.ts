@@ -7,7 +7,7 @@ import { serveHealth } from "../../src/ops/health.ts";
 import { silentLogger } from "../../src/log/logger.ts";
 import { providerClient } from "../harness/grpc_client.ts";
 import { startProviderProcess } from "../harness/provider_process.ts";
-import { freePort } from "./metrics_text.ts";
+import { freePort } from "../harness/net.ts";
 
 async function get(url: string): Promise<{ status: number; type: string | null; body: string }> {
   const response = await fetch(url);

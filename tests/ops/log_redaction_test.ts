@@ -23,7 +23,7 @@ import {
   serviceAccountJwt,
   serviceAccountTokens,
 } from "../integration/identity_fixtures.ts";
-import { freePort } from "./metrics_text.ts";
+import { freePort } from "../harness/net.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 

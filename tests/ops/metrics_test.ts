@@ -9,7 +9,8 @@ import { BUCKETS } from "../../src/ops/metrics.ts";
 import { providerClient } from "../harness/grpc_client.ts";
 import { mountRequest } from "../harness/spc.ts";
 import { SP, startWorld } from "../integration/fixtures.ts";
-import { type Family, freePort, parseExposition, type Sample } from "./metrics_text.ts";
+import { type Family, parseExposition, type Sample } from "./metrics_text.ts";
+import { freePort } from "../harness/net.ts";
 
 const COMMON = {
   service_name: "csi-secrets-store-provider-azure",

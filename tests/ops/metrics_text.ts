@@ -35,11 +35,3 @@ export async function parseExposition(text: string): Promise<Family[]> {
   }
   return JSON.parse(new TextDecoder().decode(output.stdout));
 }
-
-/** A port that was free a moment ago (for the provider's HTTP endpoints). */
-export function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr as Deno.NetAddr;
-  listener.close();
-  return port;
-}

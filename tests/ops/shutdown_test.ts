@@ -11,28 +11,12 @@ import { providerClient } from "../harness/grpc_client.ts";
 import { type ProviderProcess, startProviderProcess } from "../harness/provider_process.ts";
 import { mountRequest } from "../harness/spc.ts";
 import { SP, startWorld } from "../integration/fixtures.ts";
-import { freePort } from "./metrics_text.ts";
-
-/**
- * Polls `check` until it holds. The deadline is generous because the machine running the tests
- * may be busy: it only bounds a test that would otherwise hang, it is not a timing assumption.
- */
-async function until(
-  check: () => boolean | Promise<boolean>,
-  what: string,
-  timeoutMs = 60_000,
-  intervalMs = 10,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
-}
+import { freePort } from "../harness/net.ts";
+import { until } from "../harness/wait.ts";
 
 /** Resolves once a Key Vault request is held by the given fault, i.e. a mount is under way. */
-function heldByFault(emulator: Emulator, fault: string): Promise<void> {
-  return until(
+async function heldByFault(emulator: Emulator, fault: string): Promise<void> {
+  await until(
     () => emulator.requests({ service: "keyvault" }).some((r) => r.fault === fault),
     "a held request",
   );
@@ -146,7 +130,7 @@ Deno.test("SIGTERM as soon as the socket appears (start-up not finished): clean 
     let exited = false;
     provider.exited.then(() => exited = true);
     try {
-      await until(async () => exited || await exists(provider.socketPath), "the socket file", 60_000, 0);
+      await until(async () => exited || await exists(provider.socketPath), "the socket file", { intervalMs: 0 });
       assert.ok(!exited, `the provider exited before listening:\n${provider.output()}`);
       Deno.kill(provider.pid, "SIGTERM");
       const status = await provider.exited;

@@ -14,6 +14,7 @@ import { healthCheckOverAfUnix } from "../../../src/transport/afunix/health_chec
 import type { SocketStream } from "../../../src/transport/afunix/socket_stream.ts";
 import { loadSockets } from "../../../src/transport/afunix/sockets.ts";
 import { healthService } from "../../../src/transport/proto.ts";
+import { until } from "../../harness/wait.ts";
 
 const sockets = loadSockets();
 
@@ -39,11 +40,6 @@ function netClient(path: string) {
   ended.catch(() => {});
   connected.catch(() => {});
   return { socket, ended, connected, closed };
-}
-
-async function until(condition: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 500 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
-  assert.ok(condition(), what);
 }
 
 function echo(stream: SocketStream): void {
