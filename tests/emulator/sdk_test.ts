@@ -135,9 +135,8 @@ Deno.test("SDK: ManagedIdentityCredential reaches IMDS through AZURE_POD_IDENTIT
   assert.equal(emu.requests({ service: "keyvault", status: 200 }).length, 2);
 });
 
-Deno.test("SDK: an unknown managed identity fails fast with 'Identity not found'", async () => {
+Deno.test("SDK: an unknown managed identity fails at once with 'Identity not found', not retried", async () => {
   await using emu = await startEmulator();
-  const started = Date.now();
   const [result] = await runProbe(emu, {
     credential: { kind: "managedIdentity", clientId: "99999999-9999-9999-9999-999999999999" },
     vaultUrl: DEMO_VAULT,
@@ -145,7 +144,6 @@ Deno.test("SDK: an unknown managed identity fails fast with 'Identity not found'
   });
   assert.match(errorOf(result).message, /Identity not found/);
   assert.equal(emu.requests({ service: "imds" }).length, 1, "a 400 is not retried");
-  assert.ok(Date.now() - started < 10_000);
 });
 
 Deno.test("SDK: workload identity (client assertion) matches the federated subject", async () => {

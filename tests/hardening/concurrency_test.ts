@@ -1,8 +1,8 @@
 /**
  * Concurrency, as kubelet brings it: 1,000 Mount calls at once across 50 identities over one
- * connection, every response checked byte for byte, the provider's peak memory read from
- * /proc; identical concurrent fetches by one identity coalesced into one Key Vault request, and
- * never across identities or vaults.
+ * connection, every response checked byte for byte; identical concurrent fetches by one identity
+ * coalesced into one Key Vault request, and never across identities or vaults. (Memory and time
+ * under this load are measured by `deno task bench`, not asserted here.)
  */
 import assert from "node:assert/strict";
 import { status as GrpcStatus } from "@grpc/grpc-js";
@@ -22,13 +22,6 @@ import {
 
 const MOUNTS = 1_000;
 
-/** The provider's resident memory now and at its peak, in MiB (Linux). */
-function memory(pid: number): { rss: number; peak: number } {
-  const status = Deno.readTextFileSync(`/proc/${pid}/status`);
-  const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status)![1]);
-  return { rss: Math.round(kib("VmRSS") / 1024), peak: Math.round(kib("VmHWM") / 1024) };
-}
-
 Deno.test("concurrency: 1,000 concurrent mounts across 50 identities, coalesced fetches, isolated identities", async (t) => {
   const world = await startHardeningWorld();
   const { emulator } = world;
@@ -36,8 +29,6 @@ Deno.test("concurrency: 1,000 concurrent mounts across 50 identities, coalesced 
   const gets = (filter: (r: RecordedRequest) => boolean = () => true) =>
     emulator.requests((r: RecordedRequest) => r.service === "keyvault" && r.status === 200 && filter(r));
   try {
-    const idle = memory(world.provider.pid);
-
     await t.step(
       `${MOUNTS} concurrent mounts, 50 identities: all correct, one token and one challenge per identity`,
       async () => {
@@ -47,13 +38,11 @@ Deno.test("concurrency: 1,000 concurrent mounts across 50 identities, coalesced 
           const names = NAMES.slice(0, 1 + (i % NAMES.length));
           return { identity: i % SP_COUNT, names };
         });
-        const started = performance.now();
         const results = await Promise.all(
           mounts.map(({ identity, names }) =>
             outcome(client, request(AS.sp(identity), names), { deadlineMs: 120_000 })
           ),
         );
-        const seconds = (performance.now() - started) / 1000;
         results.forEach((result, i) => {
           assert.equal(result.code, GrpcStatus.OK, `mount ${i}: ${result.details}`);
           const expected = Object.fromEntries(
@@ -71,34 +60,21 @@ Deno.test("concurrency: 1,000 concurrent mounts across 50 identities, coalesced 
         const fetched = gets().length;
         assert.ok(fetched <= objectsAsked, `${fetched} GETs for ${objectsAsked} objects`);
         for (const r of gets()) assert.match(r.identity ?? "", /^sp-\d+$/);
-        const used = memory(world.provider.pid);
         console.log(
-          `concurrency: ${MOUNTS} mounts (${objectsAsked} objects) by ${SP_COUNT} identities in ${
-            seconds.toFixed(1)
-          } s: ${fetched} Key Vault GETs, ${entra.length} token exchanges, ${challenges.length} challenges; ` +
-            `provider RSS ${idle.rss} MiB idle, peak ${used.peak} MiB`,
+          `concurrency: ${MOUNTS} mounts (${objectsAsked} objects) by ${SP_COUNT} identities: ` +
+            `${fetched} Key Vault GETs, ${entra.length} token exchanges, ${challenges.length} challenges`,
         );
-        assert.ok(used.peak < 512, `peak RSS ${used.peak} MiB`);
         emulator.setLatency(0);
       },
     );
 
     await t.step(
-      "a second wave of 1,000 mounts does not raise the peak: memory is bounded, not leaking",
+      "a second wave of 1,000 mounts by the same identities: all served",
       async () => {
-        const before = memory(world.provider.pid);
         const results = await Promise.all(
           Array.from({ length: MOUNTS }, (_, i) => outcome(client, request(AS.sp(i % SP_COUNT), NAMES))),
         );
         assert.ok(results.every((result) => result.code === GrpcStatus.OK));
-        const after = memory(world.provider.pid);
-        console.log(
-          `concurrency: second wave, peak ${before.peak} → ${after.peak} MiB, RSS ${after.rss} MiB`,
-        );
-        assert.ok(
-          after.peak <= before.peak * 1.25 + 16,
-          `peak grew from ${before.peak} to ${after.peak} MiB`,
-        );
       },
     );
 

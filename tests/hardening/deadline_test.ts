@@ -90,13 +90,16 @@ Deno.test("deadlines and cancellation stop the work they belong to", async (t) =
         emulator.resetRequests();
         // 503 without Retry-After: exponential backoff, 0.8 s then 1.6 s then 3.2 s (with jitter).
         emulator.setFaults([{ kind: "status", status: 503, ...ALPHA }]);
-        const started = Date.now();
         const result = await outcome(client, request(AS.sp(2), ["alpha"]), { deadlineMs: 2_000 });
         assert.equal(result.code, GrpcStatus.DEADLINE_EXCEEDED);
+        // On the emulator's clock (this process): orders events, measures nothing.
+        const answered = Date.now();
+        // Absence cannot be polled for: give a retry the SDK would still send (its next backoff
+        // step) the time to show up.
         await new Promise((resolve) => setTimeout(resolve, 4_000));
         const gets = alphaGets();
-        assert.ok(gets.length >= 2 && gets.length <= 3, `${gets.length} tries within 2 s`);
-        assert.ok(gets.every((r) => r.startedAt < started + 2_100), "no retry after the deadline");
+        assert.ok(gets.length >= 1 && gets.length <= 3, `${gets.length} tries`);
+        assert.ok(gets.every((r) => r.startedAt <= answered), "no retry after the deadline");
         emulator.clearFaults();
       },
     );

