@@ -2,7 +2,7 @@ import { type LocatedDocument, parseManifestDocuments, type YamlPath } from "../
 import type { Diagnostic } from "./diagnostic.ts";
 
 /** The kind `validate` and `mount` read; every other kind in a file is skipped. */
-export const SECRET_PROVIDER_CLASS = "SecretProviderClass";
+const SECRET_PROVIDER_CLASS = "SecretProviderClass";
 
 /** One SecretProviderClass found in a manifest file. */
 export interface SecretProviderClassDocument {

@@ -15,6 +15,7 @@ import { readNodePublishSecret } from "./node_publish_secret.ts";
 import { tokensFromJwt } from "./driver_tokens.ts";
 import { providerFlagHelp, takeProviderFlags, UsageError, usageFailure } from "./usage.ts";
 import { userPath } from "./user_paths.ts";
+import { goCodeName } from "../ops/grpc_code_names.ts";
 
 /** Provider flags that shape a mount, accepted by `mount` with the provider's meaning. */
 const PROVIDER_FLAGS = [
@@ -119,7 +120,7 @@ export async function runMount(args: readonly string[]): Promise<number> {
     result = await mounter.mount(request, AbortSignal.timeout(command.timeoutMs));
   } catch (error) {
     const { code, details } = mountStatus(error);
-    console.error(`mount failed: rpc error: code = ${codeName(code)} desc = ${details}`);
+    console.error(`mount failed: rpc error: code = ${goCodeName(code)} desc = ${details}`);
     if (code === GrpcStatus.INVALID_ARGUMENT) {
       console.error(
         `(validate ${command.spcFile} shows the line of each problem in the SecretProviderClass)`,
@@ -243,14 +244,6 @@ function timeout(text: string): number {
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
-}
-
-/** `INVALID_ARGUMENT` → `InvalidArgument`: how grpc-go, and so the driver's events, name codes. */
-function codeName(code: GrpcStatus): string {
-  return (GrpcStatus[code] ?? "Unknown").toLowerCase().replace(
-    /(^|_)([a-z])/g,
-    (_, __, letter) => letter.toUpperCase(),
-  );
 }
 
 function printDiagnostics(file: string, problems: readonly Diagnostic[]): void {

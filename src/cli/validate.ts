@@ -27,7 +27,7 @@ export interface ManifestInput {
  * Validates SecretProviderClass manifests without a cluster or a network call: every
  * SecretProviderClass of every file, each problem with its file, document, path and line.
  */
-export function validateManifests(inputs: readonly ManifestInput[], options: LintOptions): ValidationReport {
+function validateManifests(inputs: readonly ManifestInput[], options: LintOptions): ValidationReport {
   const classes: ClassSummary[] = [];
   const problems: ReportedProblem[] = [];
   for (const input of inputs) {

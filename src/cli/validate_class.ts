@@ -11,9 +11,9 @@ import { placeholderTokens } from "./driver_tokens.ts";
 import { IDENTITY_TOKEN_AUDIENCES } from "../identity/registry.ts";
 
 /** The provider name this provider serves: `spec.provider` and the socket's name. */
-export const PROVIDER = "azure";
+const PROVIDER = "azure";
 /** The apiVersions the driver's CRD serves for SecretProviderClass. */
-export const API_VERSIONS = ["secrets-store.csi.x-k8s.io/v1", "secrets-store.csi.x-k8s.io/v1alpha1"];
+const API_VERSIONS = ["secrets-store.csi.x-k8s.io/v1", "secrets-store.csi.x-k8s.io/v1alpha1"];
 
 /** What linting needs from outside. */
 export interface LintOptions {

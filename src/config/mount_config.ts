@@ -19,14 +19,14 @@ import { suggestName } from "../text/suggest.ts";
 /** Pod-info keys the driver adds to the attributes. */
 export const POD_NAME = "csi.storage.k8s.io/pod.name";
 export const POD_NAMESPACE = "csi.storage.k8s.io/pod.namespace";
-export const POD_UID = "csi.storage.k8s.io/pod.uid";
+const POD_UID = "csi.storage.k8s.io/pod.uid";
 export const SERVICE_ACCOUNT_TOKENS = "csi.storage.k8s.io/serviceAccount.tokens";
 
 /**
  * The SecretProviderClass parameters this provider reads (keys are case-sensitive): its own,
  * then those the identity modes declare.
  */
-export const PARAMETERS: readonly string[] = [
+const PARAMETERS: readonly string[] = [
   "keyvaultName",
   "tenantID",
   "tenantId",

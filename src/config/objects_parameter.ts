@@ -7,7 +7,7 @@ import { parseRecentYamlStrings } from "./yaml_parse_cache.ts";
 import { MAX_FILE_MODE } from "./request.ts";
 
 /** The fields an object entry may have; the Go provider silently ignores any other. */
-export const OBJECT_FIELDS = [
+const OBJECT_FIELDS = [
   "objectName",
   "objectAlias",
   "objectType",
@@ -21,7 +21,7 @@ export const OBJECT_FIELDS = [
 const FORMATS: readonly ObjectFormat[] = ["pem", "pfx"];
 const ENCODINGS: readonly ObjectEncoding[] = ["utf-8", "base64", "hex"];
 /** More versions than this in one file set is a mistake, not a wish. */
-export const MAX_VERSION_HISTORY = 1000;
+const MAX_VERSION_HISTORY = 1000;
 /**
  * The most objects one mount lists, and the longest `objects` parameter read. The YAML is
  * parsed on every mount, on the thread that serves every pod of the node: each document is
@@ -29,10 +29,10 @@ export const MAX_VERSION_HISTORY = 1000;
  * most hostile text, measured with V8's interpreter only (`--lite-mode`), the slowest
  * setting. 1,000 objects of five fields each take 170 KB.
  */
-export const MAX_OBJECTS = 1000;
-export const MAX_OBJECTS_BYTES = 256 * 1024;
+const MAX_OBJECTS = 1000;
+const MAX_OBJECTS_BYTES = 256 * 1024;
 /** The YAML tokens of the `objects` parameter and all its items (1,000 five-field objects: about 43,000). */
-export const MAX_OBJECTS_TOKENS = 50_000;
+const MAX_OBJECTS_TOKENS = 50_000;
 
 const SHAPE_HINT = 'objects must be a YAML mapping whose "array:" key lists one YAML string ' +
   'per object (write each item as "- |" followed by its fields)';

@@ -8,9 +8,9 @@ import { Buffer } from "node:buffer";
 import { clip } from "../text/readable_text.ts";
 
 /** The longest path the driver writes. */
-export const MAX_PATH_LENGTH = 4096;
+const MAX_PATH_LENGTH = 4096;
 /** The longest element of a path the driver writes. */
-export const MAX_ELEMENT_LENGTH = 255;
+const MAX_ELEMENT_LENGTH = 255;
 
 /**
  * Returns why `path` cannot be an output file path, or `undefined` when it can. The message

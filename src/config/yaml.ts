@@ -27,14 +27,14 @@ const LIMITS = { maxAliasCount: 100, uniqueKeys: true, prettyErrors: false } as 
  * How deep collections may nest. The parser recurses once per level and only fails when the
  * stack overflows, seconds later for a long enough `[[[[…`; real documents nest a few levels.
  */
-export const MAX_YAML_DEPTH = 64;
+const MAX_YAML_DEPTH = 64;
 
 /**
  * How many tokens one document may have. The library keeps several objects per token while it
  * parses, about 400 bytes each: 100,000 tokens (64 KiB of `x,x,x…`) filled the 48 MB heap the
  * provider first ran with and ended it. 1,000 objects of five fields each are 7,000.
  */
-export const MAX_YAML_TOKENS = 20_000;
+const MAX_YAML_TOKENS = 20_000;
 
 /**
  * Tokens several documents may use between them: the `objects` parameter and each of its
@@ -158,16 +158,6 @@ function duplicateKey(document: Document): string | undefined {
     } else if (isSeq(node)) pending.push(...node.items);
   }
   return undefined;
-}
-
-/** Parses a multi-document YAML stream (Kubernetes manifests) with the core schema. */
-export function parseYamlDocuments(text: string): unknown[] {
-  const documents = parseAllDocuments(text, LIMITS);
-  const list = Array.isArray(documents) ? documents : [documents];
-  return list.map((document) => {
-    if (document.errors.length > 0) throw new YamlError(firstLine(document.errors[0]));
-    return document.toJS({ maxAliasCount: LIMITS.maxAliasCount });
-  });
 }
 
 /** A path into a YAML value: mapping keys and sequence indexes. */

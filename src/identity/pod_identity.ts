@@ -57,7 +57,7 @@ export interface NmiTarget {
 }
 
 /** An NMI failure; the message is the Go provider's, so existing alerts keep matching. */
-export class NmiError extends CredentialUnavailableError {
+class NmiError extends CredentialUnavailableError {
   constructor(message: string) {
     super(message);
   }
@@ -73,7 +73,7 @@ const MAX_BODY_BYTES = 64 * 1024;
  * (`GET /host/token/?resource=…` with `podns` and `podname` headers) and keeps it until it
  * nears expiry. Requests go straight to NMI, never through a proxy, like the Go provider's.
  */
-export class NmiCredential implements TokenCredential {
+class NmiCredential implements TokenCredential {
   #cached?: AccessToken;
 
   constructor(private readonly target: NmiTarget) {}
@@ -110,7 +110,7 @@ export class NmiCredential implements TokenCredential {
 }
 
 /** Reads NMI's `{"token":{"access_token","expires_on",…},"clientid"}`; throws NmiError. */
-export function parseNmiToken(body: string): AccessToken {
+function parseNmiToken(body: string): AccessToken {
   let parsed: { token?: { access_token?: unknown; expires_on?: unknown }; clientid?: unknown } | undefined;
   try {
     parsed = JSON.parse(body);

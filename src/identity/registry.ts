@@ -10,7 +10,7 @@ import { workloadIdentity } from "./workload_identity.ts";
  * selected by a parameter, in this order; the fallback last. Adding a mode is its module and
  * one line here.
  */
-export const IDENTITY_MODES: readonly IdentityMode[] = [
+const IDENTITY_MODES: readonly IdentityMode[] = [
   podIdentity,
   vmManagedIdentity,
   identityBinding,

@@ -61,7 +61,7 @@ function describeRestError(fields: AzureErrorFields, message: string): FailureDe
 }
 
 /** Describes why a signal was aborted: the call's deadline, or the caller going away. */
-export function describeAbort(signal: AbortSignal): FailureDescription {
+function describeAbort(signal: AbortSignal): FailureDescription {
   const reason = signal.reason as { name?: string } | undefined;
   if (reason?.name === "TimeoutError") {
     return { kind: "deadline", text: "the mount's deadline passed before Key Vault answered" };

@@ -16,8 +16,6 @@ export interface Logger {
 export interface LoggerOptions {
   readonly json: boolean;
   readonly verbosity: number;
-  /** Where a finished line goes; stderr by default. */
-  readonly write?: (line: string) => void;
 }
 
 const encoder = new TextEncoder();
@@ -28,19 +26,18 @@ function writeStderr(line: string): void {
   Deno.stderr.writeSync(encoder.encode(line + "\n"));
 }
 
-/** Creates a logger writing text (`time LEVEL message k=v`) or JSON lines. */
+/** Creates a logger writing text (`time LEVEL message k=v`) or JSON lines to stderr. */
 export function createLogger(options: LoggerOptions): Logger {
-  const write = options.write ?? writeStderr;
   const emit = (level: string, message: string, fields: LogFields = {}) => {
     const time = new Date().toISOString();
     const defined = Object.entries(fields).filter(([, value]) => value !== undefined);
     if (options.json) {
-      write(JSON.stringify({ ts: time, level, msg: message, ...Object.fromEntries(defined) }));
+      writeStderr(JSON.stringify({ ts: time, level, msg: message, ...Object.fromEntries(defined) }));
     } else {
       // Messages quote user input (parameter names, object names): one line each, always, so
       // a SecretProviderClass cannot forge log lines.
       const pairs = defined.map(([key, value]) => `${key}=${formatValue(value)}`);
-      write([time, level.toUpperCase(), readableLine(message, MAX_LOG_MESSAGE), ...pairs].join(" "));
+      writeStderr([time, level.toUpperCase(), readableLine(message, MAX_LOG_MESSAGE), ...pairs].join(" "));
     }
   };
   return {
@@ -52,14 +49,6 @@ export function createLogger(options: LoggerOptions): Logger {
     },
   };
 }
-
-/** A logger that writes nothing (one-shot tools use it when asked to be quiet). */
-export const silentLogger: Logger = {
-  error: () => {},
-  warn: () => {},
-  info: () => {},
-  debug: () => {},
-};
 
 function formatValue(value: string | number | boolean | undefined): string {
   const text = String(value);

@@ -1,5 +1,3 @@
-import { DEFAULT_TOKEN_PROXY_URL } from "../identity/aks_cluster.ts";
-
 /** The three JSON fields of a MountRequest, as the driver sends them. */
 export interface MountRequestFields {
   readonly attributes: string;
@@ -48,17 +46,6 @@ export interface ProviderOptions {
    */
   readonly maxResponseBytes?: number;
 }
-
-/** Default provider options, the Go provider's flag defaults. */
-export const DEFAULT_PROVIDER_OPTIONS: ProviderOptions = {
-  constructPemChain: true,
-  writeCertAndKeyInSeparateFiles: false,
-  defaultCloudName: "AzurePublicCloud",
-  nmiAddress: "localhost:2579",
-  tokenProxyUrl: new URL(DEFAULT_TOKEN_PROXY_URL).href,
-  sniName: "",
-  objectConcurrency: 16,
-};
 
 /** Receives timings of Key Vault calls (metrics); every method is optional work. */
 export interface MountObserver {

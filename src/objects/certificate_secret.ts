@@ -14,9 +14,9 @@ import { readPkcs12 } from "./pkcs12.ts";
 import { toPkcs8Pem } from "./private_key.ts";
 
 /** Content type of a certificate stored as PEM (key and certificates as uploaded). */
-export const PEM_CONTENT_TYPE = "application/x-pem-file";
+const PEM_CONTENT_TYPE = "application/x-pem-file";
 /** Content type of a certificate stored as PKCS#12 (base64 of a PFX with an empty password). */
-export const PKCS12_CONTENT_TYPE = "application/x-pkcs12";
+const PKCS12_CONTENT_TYPE = "application/x-pkcs12";
 
 /** The key and certificate parts of a certificate's PEM, before they are joined. */
 interface PemParts {

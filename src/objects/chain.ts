@@ -6,7 +6,7 @@
 import { keyIdentifiers } from "./x509.ts";
 
 /** Why a chain was left in Key Vault's order. */
-export const INCOMPLETE_CHAIN_WARNING =
+const INCOMPLETE_CHAIN_WARNING =
   "certificate chain is not complete due to missing intermediate/root certificates in the cert from key vault";
 
 /**

@@ -3,8 +3,8 @@ import { parseGoBool } from "../text/go_bool.ts";
 import { suggestName } from "../text/suggest.ts";
 import { DEFAULT_TOKEN_PROXY_URL } from "../identity/aks_cluster.ts";
 import { DEFAULT_ENDPOINT, InvalidEndpointError, parseEndpoint } from "../transport/endpoint.ts";
+import { HOST_OS } from "../transport/os_conventions.ts";
 import {
-  defaultUnixListener,
   isUnixListenerKind,
   UNIX_LISTENER_KINDS,
   type UnixListenerKind,
@@ -99,7 +99,7 @@ export const FLAGS: Readonly<Record<string, FlagSpec>> = {
   },
   "unix-listener": {
     kind: "string",
-    default: defaultUnixListener(),
+    default: HOST_OS.defaultUnixListener,
     help:
       "listener of a unix:// endpoint: native (node:net) or ffi (AF_UNIX via the system socket library, needs --allow-ffi); native on Linux, ffi on Windows",
   },
@@ -132,7 +132,7 @@ export const FLAGS: Readonly<Record<string, FlagSpec>> = {
  * klog's flags, which the Go provider registers too (`klog.InitFlags`): accepted so existing
  * manifests keep starting, and ignored, since logs always go to stderr here.
  */
-export const KLOG_FLAGS: Readonly<Record<string, FlagSpec>> = {
+const KLOG_FLAGS: Readonly<Record<string, FlagSpec>> = {
   "logtostderr": { kind: "bool", default: "true", help: "klog; accepted, no effect (logs go to stderr)" },
   "alsologtostderr": { kind: "bool", default: "false", help: "klog; accepted, no effect" },
   "stderrthreshold": { kind: "string", default: "2", help: "klog; accepted, no effect" },

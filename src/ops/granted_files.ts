@@ -11,7 +11,7 @@ export class ReadNotGrantedError extends Error {
 }
 
 /** Where an AzureStackCloud environment file may be mounted on Linux nodes (read-only grant). */
-export const CLOUD_ENV_FOLDER = "/cloudEnv";
+const CLOUD_ENV_FOLDER = "/cloudEnv";
 
 /** Reads a text file; a path outside the granted folders throws {@link ReadNotGrantedError}. */
 export function readGrantedTextFile(path: string): string {

@@ -24,7 +24,6 @@ export interface HealthServerOptions {
   /** How the endpoint is listened on; an `ffi` socket is dialed through FFI too. */
   readonly unixListener?: UnixListenerKind;
   readonly logger: Logger;
-  readonly hostname?: string;
 }
 
 /** Thrown when the gRPC health check does not answer SERVING. */
@@ -36,7 +35,7 @@ export class HealthCheckError extends Error {
  * Calls Health/Check on the endpoint over a fresh connection (as the Go provider does, so a
  * wedged listener is noticed) and resolves when it answers SERVING.
  */
-export function checkHealth(
+function checkHealth(
   endpoint: Endpoint,
   timeoutMs: number,
   unixListener: UnixListenerKind = "native",
@@ -65,7 +64,6 @@ export function serveHealth(options: HealthServerOptions): Promise<HttpEndpoint>
   return serveHttp({
     name: "healthz",
     port: options.port,
-    hostname: options.hostname,
     logger: options.logger,
     routes: {
       [options.path]: async () => {

@@ -20,11 +20,6 @@ export interface HttpEndpointOptions {
   /** Names the endpoint in logs, e.g. `healthz`. */
   readonly name: string;
   readonly port: number;
-  /**
-   * All interfaces by default, IPv6 and IPv4 like the Go provider's `:port` (falling back to
-   * IPv4 only where the node has no IPv6).
-   */
-  readonly hostname?: string;
   readonly logger: Logger;
   /** Path → handler; paths match exactly, as in Go's ServeMux without a trailing slash. */
   readonly routes: Readonly<Record<string, Route>>;
@@ -35,9 +30,12 @@ export class EndpointBindError extends Error {
   override name = "EndpointBindError";
 }
 
-/** Starts listening; rejects with {@link EndpointBindError} when the port cannot be bound. */
+/**
+ * Starts listening on all interfaces, IPv6 and IPv4 like the Go provider's `:port` (falling back
+ * to IPv4 only where the node has no IPv6); rejects with {@link EndpointBindError} when the port
+ * cannot be bound.
+ */
 export function serveHttp(options: HttpEndpointOptions): Promise<HttpEndpoint> {
-  if (options.hostname !== undefined) return listen(options, options.hostname);
   return listen(options, "::").catch((error) =>
     error instanceof EndpointBindError && error.cause instanceof Deno.errors.AddrInUse
       ? Promise.reject(error)

@@ -9,10 +9,10 @@ import type { Logger } from "../log/logger.ts";
 import { type HttpEndpoint, serveHttp } from "./http_endpoint.ts";
 
 /** The histogram buckets of both metrics, in seconds (the Go provider's OpenTelemetry view). */
-export const BUCKETS: readonly number[] = [0.1, 0.2, 0.3, 0.4, 0.5, 1, 1.5, 2, 2.5, 3, 5, 10, 15, 30];
+const BUCKETS: readonly number[] = [0.1, 0.2, 0.3, 0.4, 0.5, 1, 1.5, 2, 2.5, 3, 5, 10, 15, 30];
 
 /** The value of the `service_name` label (the Go provider sets `service.name` on every point). */
-export const SERVICE_NAME = "csi-secrets-store-provider-azure";
+const SERVICE_NAME = "csi-secrets-store-provider-azure";
 
 /**
  * The OpenTelemetry instrumentation scope the Go provider's meter is named after; its Prometheus
@@ -33,12 +33,12 @@ export class ProviderMetrics implements MountObserver {
   readonly #keyVault: client.Histogram<string>;
   readonly #grpc: client.Histogram<string>;
 
-  /** `osType` is the `os_type` label; Deno's OS names are Go's GOOS names (`linux`, `windows`). */
-  constructor(osType: string = Deno.build.os) {
+  constructor() {
     this.#common = {
       service_name: SERVICE_NAME,
       provider: "azure",
-      os_type: osType,
+      // Deno's OS names are Go's GOOS names (`linux`, `windows`).
+      os_type: Deno.build.os,
       otel_scope_name: SCOPE_NAME,
     };
     this.#keyVault = new client.Histogram({
@@ -89,7 +89,6 @@ export class ProviderMetrics implements MountObserver {
 export interface MetricsServerOptions {
   readonly port: number;
   readonly logger: Logger;
-  readonly hostname?: string;
 }
 
 /** Serves `GET /metrics` on all interfaces (as the Go provider does); every other path is 404. */
@@ -97,7 +96,6 @@ export function serveMetrics(metrics: ProviderMetrics, options: MetricsServerOpt
   return serveHttp({
     name: "metrics",
     port: options.port,
-    hostname: options.hostname,
     logger: options.logger,
     routes: {
       "/metrics": async () =>

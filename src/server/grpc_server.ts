@@ -12,7 +12,7 @@ import { serveWithFfiListener } from "../transport/afunix/grpc_listener.ts";
 import type { UnixListenerKind } from "../transport/unix_listener.ts";
 
 /** The API version of the driver contract this provider implements. */
-export const API_VERSION = "v1alpha1";
+const API_VERSION = "v1alpha1";
 /** How long shutdown waits for the FFI listener's sockets to be released after the grace period. */
 const SOCKET_RELEASE_MS = 2000;
 

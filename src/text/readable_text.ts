@@ -9,7 +9,7 @@
  * size clients cap (grpc-go: 16 KiB for all headers); percent-encoded, 2048 UTF-16 units of
  * text stay under 12 KiB whatever the characters.
  */
-export const MAX_MESSAGE_LENGTH = 2048;
+const MAX_MESSAGE_LENGTH = 2048;
 
 // C0 and C1 controls, line and paragraph separators, and the bidirectional overrides and
 // isolates that make text display in another order than it is stored.

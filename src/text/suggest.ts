@@ -21,7 +21,7 @@ export function suggestName(name: string, known: readonly string[]): string | un
 }
 
 /** Levenshtein distance between two short strings. */
-export function editDistance(a: string, b: string): number {
+function editDistance(a: string, b: string): number {
   let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
   for (let i = 1; i <= a.length; i++) {
     const current = [i];

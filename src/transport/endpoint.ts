@@ -1,3 +1,5 @@
+import { HOST_OS } from "./os_conventions.ts";
+
 /** Where the provider listens: a Unix socket path, or a TCP address (for tests and tools). */
 export type Endpoint =
   | { readonly kind: "unix"; readonly path: string }
@@ -15,7 +17,7 @@ export class InvalidEndpointError extends Error {
  * Parses `--endpoint` as the Go provider does: `unix:///abs/path.sock` (on Windows
  * `unix://C:\dir\azure.sock`) or `tcp://host:port`.
  */
-export function parseEndpoint(endpoint: string, os: string = Deno.build.os): Endpoint {
+export function parseEndpoint(endpoint: string): Endpoint {
   const match = /^(unix|tcp):\/\/(.+)$/i.exec(endpoint.trim());
   if (!match) {
     throw new InvalidEndpointError(
@@ -24,8 +26,7 @@ export function parseEndpoint(endpoint: string, os: string = Deno.build.os): End
   }
   const [, scheme, rest] = match;
   if (scheme.toLowerCase() === "tcp") return { kind: "tcp", address: rest };
-  const path = os === "windows" || rest.startsWith("/") ? rest : `/${rest}`;
-  return { kind: "unix", path };
+  return { kind: "unix", path: HOST_OS.socketPath(rest) };
 }
 
 /** The gRPC target string grpc-js binds or dials for an endpoint. */

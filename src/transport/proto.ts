@@ -26,6 +26,5 @@ const health = load(healthProto) as unknown as {
 export const providerService: grpc.ServiceDefinition = provider.v1alpha1.CSIDriverProvider.service;
 /** `grpc.health.v1.Health`. */
 export const healthService: grpc.ServiceDefinition = health.grpc.health.v1.Health.service;
-/** Client constructors, for tools that call a provider (the one-shot mount, health checks). */
-export const ProviderClient: grpc.ServiceClientConstructor = provider.v1alpha1.CSIDriverProvider;
+/** The health client constructor, for the health endpoint's check of the provider's own socket. */
 export const HealthClient: grpc.ServiceClientConstructor = health.grpc.health.v1.Health;

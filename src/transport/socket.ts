@@ -1,3 +1,5 @@
+import { HOST_OS } from "./os_conventions.ts";
+
 /**
  * Removes a socket file left by a provider that did not exit cleanly, so a restarted
  * provider can bind the same path the driver keeps dialing. Anything that is not a socket
@@ -11,24 +13,10 @@ export async function removeStaleSocket(path: string): Promise<void> {
     if (error instanceof Deno.errors.NotFound) return;
     throw error;
   }
-  if (!isLeftoverSocket(info)) {
+  if (!HOST_OS.isLeftoverSocket(info)) {
     throw new Error(`${path} exists and is not a socket; refusing to replace it`);
   }
   await Deno.remove(path);
-}
-
-/**
- * Whether what `lstat` found at the socket path is a socket. Deno tells on Linux; on Windows
- * it reports no file types beyond file, folder and link, and an AF_UNIX socket is an empty
- * reparse-point file, so there an empty file counts as one (removing it loses nothing) and a
- * file with content does not.
- */
-export function isLeftoverSocket(
-  info: Pick<Deno.FileInfo, "isSocket" | "isFile" | "isDirectory" | "size">,
-  os: string = Deno.build.os,
-): boolean {
-  if (os === "windows") return !info.isDirectory && info.size === 0;
-  return info.isSocket === true && !info.isFile && !info.isDirectory;
 }
 
 /**
@@ -41,7 +29,7 @@ export async function bindPrivateSocket(
   path: string,
   bind: (path: string) => Promise<unknown>,
 ): Promise<void> {
-  if (Deno.build.os === "windows") return void await bind(path);
+  if (!HOST_OS.bindsPrivately) return void await bind(path);
   const slash = path.lastIndexOf("/");
   const folder = `${path.slice(0, slash)}/.${path.slice(slash + 1)}.${crypto.randomUUID()}`;
   await Deno.mkdir(folder, { mode: 0o700 });

@@ -8,14 +8,6 @@ export type UnixListenerKind = "native" | "ffi";
 /** Every kind, in the order the flag's help lists them. */
 export const UNIX_LISTENER_KINDS: readonly UnixListenerKind[] = ["native", "ffi"];
 
-/**
- * `native` on Linux; `ffi` on Windows, where Deno's `node:net` listens on named pipes only
- * (denoland/deno#18236) and the driver dials an AF_UNIX socket.
- */
-export function defaultUnixListener(os: string = Deno.build.os): UnixListenerKind {
-  return os === "windows" ? "ffi" : "native";
-}
-
 /** Whether `value` names a listener kind. */
 export function isUnixListenerKind(value: string): value is UnixListenerKind {
   return (UNIX_LISTENER_KINDS as readonly string[]).includes(value);

@@ -5,10 +5,9 @@
  * SecretProviderClass is accepted by the provider's own checks.
  */
 import assert from "node:assert/strict";
-import { DEFAULT_PROVIDER_OPTIONS } from "../../src/mount/mount_types.ts";
+import { mountOptions, parseFlags } from "../../src/ops/flags.ts";
 import { Mounter } from "../../src/mount/mount.ts";
-import { parseFlags } from "../../src/ops/flags.ts";
-import { silentLogger } from "../../src/log/logger.ts";
+import { silentLogger } from "../harness/logger.ts";
 import { serviceAccountJwt, serviceAccountTokens } from "../integration/identity_fixtures.ts";
 import { validate, type ValidatedDocument } from "./k8s_validate.ts";
 
@@ -317,7 +316,7 @@ Deno.test("examples: one per identity mode, each accepted by the provider's own 
   const report = await validate(["manifest", ...files]);
   assert.deepEqual(report.errors, []);
   const mounter = new Mounter({
-    options: DEFAULT_PROVIDER_OPTIONS,
+    options: mountOptions(parseFlags([])),
     logger: silentLogger,
     readTextFile: () => assert.fail("no example reads a file"),
   });

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { parseAllDocuments } from "yaml";
 import { parseFlags } from "../../src/ops/flags.ts";
-import { parseEndpoint } from "../../src/transport/endpoint.ts";
+import { OS_CONVENTIONS } from "../../src/transport/os_conventions.ts";
 
 const ROOT = new URL("../../", import.meta.url);
 const read = (path: string) => Deno.readTextFileSync(new URL(path, ROOT));
@@ -37,7 +37,8 @@ Deno.test("the Windows DaemonSet: its args are the provider's flags, the socket 
   const flags = parseFlags(container.args);
   assert.equal(flags.endpoint, "unix://C:\\provider\\azure.sock");
   assert.equal(flags.unixListener, "ffi");
-  const { path } = parseEndpoint(flags.endpoint, "windows") as { path: string };
+  // The path as the provider on Windows reads it (its row of the per-OS conventions).
+  const path = OS_CONVENTIONS.windows.socketPath(flags.endpoint.slice("unix://".length));
   assert.equal(path, "C:\\provider\\azure.sock");
   const folder = path.slice(0, path.lastIndexOf("\\"));
   assert.deepEqual(container.volumeMounts, [{ name: "providervol", mountPath: folder }]);

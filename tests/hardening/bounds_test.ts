@@ -1,13 +1,20 @@
-/** Unit tests of the bounds the hardening added: readable text, JSON errors, YAML, paths, logs. */
+/** Unit tests of the bounds the hardening added: readable text, JSON errors, YAML, paths (logs: tests/log/). */
 import assert from "node:assert/strict";
 import { InvalidMountConfigError } from "../../src/errors.ts";
 import { describeJsonSyntaxError } from "../../src/text/json_syntax.ts";
-import { MAX_OBJECTS, MAX_OBJECTS_BYTES, parseObjects } from "../../src/config/objects_parameter.ts";
+import { parseObjects } from "../../src/config/objects_parameter.ts";
 import { conflictingPaths, filePathProblem, PathSet } from "../../src/config/paths.ts";
 import { ProblemList } from "../../src/config/problems.ts";
-import { clip, MAX_MESSAGE_LENGTH, readableLine } from "../../src/text/readable_text.ts";
-import { MAX_YAML_TOKENS, parseYamlStrings } from "../../src/config/yaml.ts";
-import { createLogger } from "../../src/log/logger.ts";
+import { clip, readableLine } from "../../src/text/readable_text.ts";
+import { parseYamlStrings } from "../../src/config/yaml.ts";
+
+// The documented bounds (docs/security.md), stated here rather than imported: the test holds the code to them.
+/** The longest message: a gRPC status travels in an HTTP/2 trailer, which clients cap. */
+const MAX_MESSAGE_LENGTH = 2048;
+/** The `objects` parameter: 256 KiB, 1,000 objects, 20,000 YAML tokens in one document. */
+const MAX_OBJECTS_BYTES = 256 * 1024;
+const MAX_OBJECTS = 1000;
+const MAX_YAML_TOKENS = 20_000;
 
 Deno.test("readableLine: one line, control and direction characters escaped, lone surrogates replaced", () => {
   assert.equal(readableLine("a\nb\r\tc\u0000d\u001be"), "a\\nb\\r\\tc\\u0000d\\u001be");
@@ -117,12 +124,4 @@ Deno.test("PathSet finds duplicates and file/folder clashes among 50,000 paths",
   const set = new PathSet();
   for (let i = 0; i < 50_000; i++) assert.equal(set.add(`d${i % 100}/f${i}`), undefined);
   assert.deepEqual(set.conflictWith("d1"), ["d1", "d1/f1"]);
-});
-
-Deno.test("text log lines: a message cannot forge another line", () => {
-  const lines: string[] = [];
-  const logger = createLogger({ json: false, verbosity: 0, write: (line) => lines.push(line) });
-  logger.warn('unknown parameter "x\n2026-01-01T00:00:00.000Z INFO forged"');
-  assert.equal(lines.length, 1);
-  assert.ok(!lines[0].includes("\n"));
 });

@@ -9,8 +9,8 @@ import { status as GrpcStatus } from "@grpc/grpc-js";
 import fc from "fast-check";
 import { InvalidMountConfigError } from "../../src/errors.ts";
 import { Mounter } from "../../src/mount/mount.ts";
-import { DEFAULT_PROVIDER_OPTIONS } from "../../src/mount/mount_types.ts";
-import { silentLogger } from "../../src/log/logger.ts";
+import { mountOptions, parseFlags } from "../../src/ops/flags.ts";
+import { silentLogger } from "../harness/logger.ts";
 import { providerClient } from "../harness/grpc_client.ts";
 import { startWorld } from "../integration/fixtures.ts";
 import { mountInput, SECRET_MARK } from "./mount_inputs.ts";
@@ -26,7 +26,7 @@ Deno.test(`fuzz: ${INPUTS} generated Mount requests through the socket get clean
   // /provider, which does not exist here). Strings are sent as UTF-8, so lone surrogates arrive
   // as U+FFFD: the oracle judges what the server receives.
   const oracle = new Mounter({
-    options: DEFAULT_PROVIDER_OPTIONS,
+    options: mountOptions(parseFlags([])),
     logger: silentLogger,
     readTextFile: () => {
       throw new Deno.errors.NotFound("No such file or directory (os error 2)");

@@ -9,11 +9,10 @@ import assert from "node:assert/strict";
 import process from "node:process";
 import { status as GrpcStatus } from "@grpc/grpc-js";
 import { InvalidMountConfigError } from "../../src/errors.ts";
-import { MAX_MESSAGE_LENGTH } from "../../src/text/readable_text.ts";
 import { Mounter } from "../../src/mount/mount.ts";
-import { DEFAULT_PROVIDER_OPTIONS } from "../../src/mount/mount_types.ts";
+import { mountOptions, parseFlags } from "../../src/ops/flags.ts";
 import { basePaths } from "../../src/mount/plan.ts";
-import { silentLogger } from "../../src/log/logger.ts";
+import { silentLogger } from "../harness/logger.ts";
 import { mountStatus } from "../../src/server/status.ts";
 import { driverPathProblem } from "./driver_paths.ts";
 import { CLOUD_FILE, FILE_MARK, type MountInput, SECRET_MARK } from "./mount_inputs.ts";
@@ -26,6 +25,9 @@ import { CLOUD_FILE, FILE_MARK, type MountInput, SECRET_MARK } from "./mount_inp
  */
 export const INPUT_TIME_BOUND_MS = 5_000;
 
+/** The longest rejection message (docs/security.md: a gRPC status travels in an HTTP/2 trailer). */
+const MAX_MESSAGE_LENGTH = 2048;
+
 /** What judging one input found. */
 export interface PlanOutcome {
   readonly accepted: boolean;
@@ -37,7 +39,7 @@ export interface PlanOutcome {
 /** Judges one input through a Mounter built as the provider builds it, and checks the outcome. */
 export function checkPlan(input: MountInput): PlanOutcome {
   const mounter = new Mounter({
-    options: DEFAULT_PROVIDER_OPTIONS,
+    options: mountOptions(parseFlags([])),
     logger: silentLogger,
     readTextFile: (path) => {
       if (path === CLOUD_FILE) return input.cloudFile;

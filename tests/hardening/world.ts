@@ -5,10 +5,10 @@
  * object names with different contents, and a provider wired to it.
  */
 import { status as GrpcStatus } from "@grpc/grpc-js";
-import { type Emulator, startEmulator } from "../emulator/emulator.ts";
 import type { MountRequestJson, MountResponseJson, ProviderClientHandle } from "../harness/grpc_client.ts";
-import { type ProviderProcess, startProviderProcess } from "../harness/provider_process.ts";
+import { startWorld, type World } from "../harness/world.ts";
 import { type MountInput, mountRequest, type ObjectEntry, TENANT } from "../harness/spc.ts";
+import type { Emulator } from "../emulator/emulator.ts";
 
 /** How many numbered service principals the seed has (`sp-0` … `sp-49`). */
 export const SP_COUNT = 50;
@@ -81,10 +81,18 @@ export const SEED = {
 };
 
 /** Every secret of {@link SEED} (values and client secrets), for leak scans. */
-export const SEEDED_SECRETS = [
+const SEEDED_SECRETS = [
   ...SPS.map((n) => sp(n).clientsecret),
   ...["vault-a", "vault-b"].flatMap((v) => NAMES.map((name) => valueOf(v, name))),
 ];
+
+/**
+ * The secrets of {@link SEED} and every token `emulator` issued that appear in `output` (a
+ * provider's log): the list each hardening test expects to be empty.
+ */
+export function leakedInto(output: string, emulator: Emulator): string[] {
+  return [...SEEDED_SECRETS, ...emulator.issuedTokens()].filter((secret) => output.includes(secret));
+}
 
 /** Identity parameters of a mount. */
 export const AS = {
@@ -111,28 +119,9 @@ export function request(
   return mountRequest({ ...identity, keyvaultName: vaultName, objects });
 }
 
-/** The emulator, a provider on it, and a way to start more providers. */
-export interface HardeningWorld {
-  readonly emulator: Emulator;
-  readonly provider: ProviderProcess;
-  close(): Promise<void>;
-}
-
 /** Starts the emulator with {@link SEED} and the provider (production permissions). */
-export async function startHardeningWorld(args: string[] = []): Promise<HardeningWorld> {
-  const emulator = await startEmulator({ seed: SEED });
-  const provider = await startProviderProcess({
-    env: emulator.env(),
-    args: [`--nmi-address=${emulator.nmiAddress}`, ...args],
-  });
-  return {
-    emulator,
-    provider,
-    async close() {
-      await provider.stop();
-      await emulator.close();
-    },
-  };
+export function startHardeningWorld(args: string[] = []): Promise<World> {
+  return startWorld(SEED, { args });
 }
 
 /** How one Mount ended: its status, message, and files when it succeeded. */

@@ -3,7 +3,24 @@
  * the driver's 4 MiB receive limit, as the Secrets Store CSI Driver does.
  */
 import * as grpc from "@grpc/grpc-js";
-import { HealthClient, ProviderClient } from "../../src/transport/proto.ts";
+import { loadSync } from "@grpc/proto-loader";
+
+/**
+ * A client constructor for one service of a .proto file in proto/, loaded from the file itself
+ * (not through the provider's embedded copy), with the options the provider's server uses.
+ */
+function clientOf(file: string, service: string): grpc.ServiceClientConstructor {
+  const path = new URL(`../../proto/${file}`, import.meta.url).pathname;
+  const definition = loadSync(path, { keepCase: true, defaults: true, longs: Number });
+  let found: unknown = grpc.loadPackageDefinition(definition);
+  for (const name of service.split(".")) found = (found as Record<string, unknown>)[name];
+  return found as grpc.ServiceClientConstructor;
+}
+
+/** `v1alpha1.CSIDriverProvider`, the driver's side of proto/provider.proto. */
+export const ProviderClient = clientOf("provider.proto", "v1alpha1.CSIDriverProvider");
+/** `grpc.health.v1.Health`, from proto/health.proto. */
+export const HealthClient = clientOf("health.proto", "grpc.health.v1.Health");
 
 /** A MountRequest as the driver builds it. */
 export interface MountRequestJson {

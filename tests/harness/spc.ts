@@ -32,6 +32,15 @@ export const TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47";
 /** The service principal of the test seeds, as a nodePublishSecretRef holds it. */
 export const SP = { clientid: "11111111-1111-1111-1111-111111111111", clientsecret: "sp-Secret~value.1" };
 
+/** {@link SP} as an emulator seed declares it, named `sp-app`. */
+export const SP_IDENTITY = {
+  name: "sp-app",
+  kind: "servicePrincipal",
+  tenant: TENANT,
+  clientId: SP.clientid,
+  clientSecret: SP.clientsecret,
+};
+
 /** Builds a MountRequest's JSON fields as the driver would. */
 export function mountRequest(input: MountInput): { attributes: string; secrets: string; permission: string } {
   const objects = typeof input.objects === "string" ? input.objects : objectsYaml(input.objects ?? []);

@@ -1,6 +1,8 @@
 /** The NMI credential: NMI's protocol and its token cache, against a stub NMI on loopback. */
 import assert from "node:assert/strict";
-import { NmiCredential, NmiError, parseNmiToken } from "../../src/identity/pod_identity.ts";
+import { type AccessToken, CredentialUnavailableError, type GetTokenOptions } from "@azure/identity";
+import { inspectMount } from "../../src/mount/plan.ts";
+import { mountRequest } from "../harness/spc.ts";
 
 interface SeenRequest {
   url: string;
@@ -34,7 +36,35 @@ function nmiBody(expiresOn: number, token = "tok-1"): Response {
   });
 }
 
-const TARGET = { podNamespace: "team-a", podName: "web-0", resource: "https://vault.usgovcloudapi.net" };
+/**
+ * The credential the provider builds for a pod-identity mount of pod team-a/web-0 in the US
+ * Government cloud, with --nmi-address `nmiAddress`: planned as the provider plans a Mount.
+ */
+function podCredential(
+  nmiAddress: string,
+): { getToken(scope: string, options?: GetTokenOptions): Promise<AccessToken> } {
+  const request = mountRequest({
+    objects: [{ objectName: "s", objectType: "secret" }],
+    podNamespace: "team-a",
+    podName: "web-0",
+    parameters: { usePodIdentity: "true", cloudName: "AzureUSGovernmentCloud" },
+  });
+  const inspection = inspectMount(request, {
+    defaultCloudName: "AzurePublicCloud",
+    nmiAddress,
+    readTextFile: () => assert.fail("no file is read"),
+  });
+  assert.ok(inspection.plan, JSON.stringify(inspection.problems));
+  const credential = inspection.plan.identity.createCredential();
+  return {
+    async getToken(scope, options) {
+      const token = await credential.getToken(scope, options);
+      assert.ok(token, "a token or an error, never null");
+      return token;
+    },
+  };
+}
+
 const SCOPE = "https://vault.usgovcloudapi.net/.default";
 const now = () => Math.floor(Date.now() / 1000);
 
@@ -42,7 +72,7 @@ Deno.test("NMI: the host token path, the pod headers, the resource unescaped; ca
   let expiresOn = now() + 3600;
   const nmi = stubNmi(() => nmiBody(expiresOn));
   try {
-    const credential = new NmiCredential({ ...TARGET, nmiAddress: nmi.address });
+    const credential = podCredential(nmi.address);
     const first = await credential.getToken(SCOPE);
     assert.equal(first.token, "tok-1");
     assert.equal(first.expiresOnTimestamp, expiresOn * 1000);
@@ -55,7 +85,7 @@ Deno.test("NMI: the host token path, the pod headers, the resource unescaped; ca
     assert.equal(nmi.seen.length, 1, "a valid token is reused");
 
     expiresOn = now() + 120;
-    const fresh = new NmiCredential({ ...TARGET, nmiAddress: nmi.address });
+    const fresh = podCredential(nmi.address);
     await fresh.getToken(SCOPE);
     await fresh.getToken(SCOPE);
     assert.equal(nmi.seen.length, 3, "a token within five minutes of expiry is renewed");
@@ -72,9 +102,9 @@ Deno.test("NMI: error statuses and incomplete answers keep the Go provider's wor
   ];
   const nmi = stubNmi(() => answers.shift()!);
   try {
-    const credential = new NmiCredential({ ...TARGET, nmiAddress: nmi.address });
+    const credential = podCredential(nmi.address);
     await assert.rejects(credential.getToken(SCOPE), (error: Error) => {
-      assert.ok(error instanceof NmiError);
+      assert.ok(error instanceof CredentialUnavailableError);
       assert.equal(error.name, "CredentialUnavailableError");
       assert.equal(
         error.message,
@@ -97,9 +127,9 @@ Deno.test("NMI: an unreachable NMI names the address and the flag", async () => 
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const address = `127.0.0.1:${(listener.addr as Deno.NetAddr).port}`;
   listener.close();
-  const credential = new NmiCredential({ ...TARGET, nmiAddress: address });
+  const credential = podCredential(address);
   await assert.rejects(credential.getToken(SCOPE), (error: Error) => {
-    assert.ok(error instanceof NmiError);
+    assert.ok(error instanceof CredentialUnavailableError);
     assert.equal(
       error.message,
       `cannot reach NMI at ${address} (usePodIdentity needs aad-pod-identity's NMI on this node; ` +
@@ -117,7 +147,7 @@ Deno.test("NMI: the caller's abort signal cancels the request", async () => {
     return nmiBody(now() + 3600);
   });
   try {
-    const credential = new NmiCredential({ ...TARGET, nmiAddress: nmi.address });
+    const credential = podCredential(nmi.address);
     const controller = new AbortController();
     const pending = credential.getToken(SCOPE, { abortSignal: controller.signal });
     while (nmi.seen.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
@@ -129,16 +159,24 @@ Deno.test("NMI: the caller's abort signal cancels the request", async () => {
   }
 });
 
-Deno.test("NMI answers: expires_on as a string or a number; unreadable means already expired", () => {
-  const body = (expires_on: unknown) =>
-    JSON.stringify({ token: { access_token: "t", expires_on }, clientid: "c" });
-  assert.equal(parseNmiToken(body("1700003599")).expiresOnTimestamp, 1700003599000);
-  assert.equal(parseNmiToken(body(1700003599)).expiresOnTimestamp, 1700003599000);
-  const before = Date.now();
-  assert.ok(parseNmiToken(body("soon")).expiresOnTimestamp <= Date.now());
-  assert.ok(parseNmiToken(body("")).expiresOnTimestamp >= before);
-  assert.throws(
-    () => parseNmiToken(JSON.stringify({ token: { access_token: "t" }, clientid: "" })),
-    NmiError,
-  );
+Deno.test("NMI answers: expires_on as a string or a number; unreadable means already expired", async () => {
+  const answers: unknown[] = [];
+  const nmi = stubNmi(() => new Response(JSON.stringify(answers.shift())));
+  const answer = (expires_on: unknown) => ({ token: { access_token: "t", expires_on }, clientid: "c" });
+  try {
+    for (const expires_on of ["1700003599", 1700003599]) {
+      answers.push(answer(expires_on));
+      assert.equal((await podCredential(nmi.address).getToken(SCOPE)).expiresOnTimestamp, 1700003599000);
+    }
+    const before = Date.now();
+    answers.push(answer("soon"), answer(""));
+    const unreadable = podCredential(nmi.address);
+    assert.ok((await unreadable.getToken(SCOPE)).expiresOnTimestamp <= Date.now());
+    assert.ok((await unreadable.getToken(SCOPE)).expiresOnTimestamp >= before, "expired: asked again");
+    assert.equal(nmi.seen.length, 4);
+    answers.push({ token: { access_token: "t" }, clientid: "" });
+    await assert.rejects(podCredential(nmi.address).getToken(SCOPE), CredentialUnavailableError);
+  } finally {
+    await nmi.close();
+  }
 });

@@ -1,8 +1,7 @@
 /** A seed and helpers shared by the integration tests of the Mount pipeline. */
-import { type Emulator, startEmulator } from "../emulator/emulator.ts";
-import { type ProviderProcess, startProviderProcess } from "../harness/provider_process.ts";
+import { startWorld as startWorldOf, type World } from "../harness/world.ts";
 
-import { SP, TENANT } from "../harness/spc.ts";
+import { SP, SP_IDENTITY, TENANT } from "../harness/spc.ts";
 
 export { SP, TENANT };
 export const OUTSIDER = {
@@ -14,13 +13,7 @@ export const OUTSIDER = {
 export const SEED = {
   tokenLifetimeSeconds: 3599,
   identities: [
-    {
-      name: "sp-app",
-      kind: "servicePrincipal",
-      tenant: TENANT,
-      clientId: SP.clientid,
-      clientSecret: SP.clientsecret,
-    },
+    SP_IDENTITY,
     {
       name: "sp-outsider",
       kind: "servicePrincipal",
@@ -69,29 +62,11 @@ export const SEEDED_VALUES = [
   OUTSIDER.clientsecret,
 ];
 
-/** An emulator with {@link SEED} and a provider wired to it, as a test's world. */
-export interface World {
-  readonly emulator: Emulator;
-  readonly provider: ProviderProcess;
-  close(): Promise<void>;
-}
+export type { World };
 
-/** Starts the emulator and the provider (production permissions, emulator environment). */
-export async function startWorld(
+/** Starts a world of {@link SEED} (or `options.seed`): the emulator and a provider wired to it. */
+export function startWorld(
   options: { args?: string[]; seed?: Record<string, unknown>; permissions?: string[] } = {},
 ): Promise<World> {
-  const emulator = await startEmulator({ seed: options.seed ?? SEED });
-  const provider = await startProviderProcess({
-    env: emulator.env(),
-    args: options.args,
-    permissions: options.permissions,
-  });
-  return {
-    emulator,
-    provider,
-    async close() {
-      await provider.stop();
-      await emulator.close();
-    },
-  };
+  return startWorldOf(options.seed ?? SEED, options);
 }

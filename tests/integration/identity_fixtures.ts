@@ -5,8 +5,9 @@
  */
 import { Buffer } from "node:buffer";
 import { type Emulator, startEmulator } from "../emulator/emulator.ts";
-import { type ProviderProcess, startProviderProcess } from "../harness/provider_process.ts";
-import { type MountInput, mountRequest, SP, TENANT } from "../harness/spc.ts";
+import type { ProviderProcess } from "../harness/provider_process.ts";
+import { type MountInput, mountRequest, SP, SP_IDENTITY, TENANT } from "../harness/spc.ts";
+import { startWorldProvider } from "../harness/world.ts";
 
 export { SP, TENANT };
 export const WI_CLIENT = "44444444-4444-4444-4444-444444444444";
@@ -49,13 +50,7 @@ export const SEED = {
   azureStack: HUBS.hub1,
   aksCluster: { id: "5f3c9a1e7b2d4c6a8e0f1a2b", tokenProxyPath: TOKEN_PROXY_PATH },
   identities: [
-    {
-      name: "sp-app",
-      kind: "servicePrincipal",
-      tenant: TENANT,
-      clientId: SP.clientid,
-      clientSecret: SP.clientsecret,
-    },
+    SP_IDENTITY,
     { name: "wi-app", kind: "workload", tenant: TENANT, clientId: WI_CLIENT, subjects: [WI_SUBJECT] },
     { name: "vm-system", kind: "managedIdentity", tenant: TENANT },
     { name: "vm-user", kind: "managedIdentity", tenant: TENANT, clientId: VM_USER_CLIENT },
@@ -117,8 +112,7 @@ export async function startIdentityWorld(args: string[] = []): Promise<IdentityW
   const emulator = await startEmulator({ seed: SEED });
   const extra: ProviderProcess[] = [];
   const files: string[] = [];
-  const start = (more: string[]) =>
-    startProviderProcess({ env: emulator.env(), args: [`--nmi-address=${emulator.nmiAddress}`, ...more] });
+  const start = (more: string[]) => startWorldProvider(emulator, { args: more });
   const provider = await start(args);
   return {
     emulator,

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { serveHealth } from "../../src/ops/health.ts";
-import { silentLogger } from "../../src/log/logger.ts";
+import { silentLogger } from "../harness/logger.ts";
 import { providerClient } from "../harness/grpc_client.ts";
 import { startProviderProcess } from "../harness/provider_process.ts";
 import { freePort } from "../harness/net.ts";
@@ -50,7 +50,6 @@ Deno.test("healthz: a socket that accepts but never answers is a 503 after --hea
   })();
   const health = await serveHealth({
     port: 0,
-    hostname: "127.0.0.1",
     path: "/healthz",
     timeoutMs: 300,
     endpoint: { kind: "unix", path },

@@ -5,12 +5,14 @@
  */
 import assert from "node:assert/strict";
 import type { ServiceError } from "@grpc/grpc-js";
-import { BUCKETS } from "../../src/ops/metrics.ts";
 import { providerClient } from "../harness/grpc_client.ts";
 import { mountRequest } from "../harness/spc.ts";
 import { SP, startWorld } from "../integration/fixtures.ts";
 import { type Family, parseExposition, type Sample } from "./metrics_text.ts";
 import { freePort } from "../harness/net.ts";
+
+/** The Go provider's histogram buckets, in seconds. */
+const BUCKETS = [0.1, 0.2, 0.3, 0.4, 0.5, 1, 1.5, 2, 2.5, 3, 5, 10, 15, 30];
 
 const COMMON = {
   service_name: "csi-secrets-store-provider-azure",
@@ -146,7 +148,7 @@ Deno.test("metrics: keyvault_request and grpc_request after real mounts, as the 
 
 Deno.test("metrics: label values with quotes, backslashes and newlines survive the text format", async () => {
   const { ProviderMetrics } = await import("../../src/ops/metrics.ts");
-  const metrics = new ProviderMetrics("linux");
+  const metrics = new ProviderMetrics();
   const message = 'failed to mount objects, error: a "quoted" \\ path\nsecond line';
   metrics.grpcRequest({ method: "/v1alpha1.CSIDriverProvider/Mount", code: 2, message, seconds: 0.25 });
   metrics.keyVaultRequest({ objectType: "secret", objectName: "x", seconds: 31 });

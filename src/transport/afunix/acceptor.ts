@@ -9,7 +9,7 @@ import { SHUT_RDWR, type Sockets } from "./sockets.ts";
  * most 17 busy, leaving the rest to file-system calls. The driver keeps one connection per
  * provider and the health check opens one at a time; further clients wait in the backlog.
  */
-export const MAX_CONNECTIONS = 8;
+const MAX_CONNECTIONS = 8;
 const BACKLOG = 128;
 /** Retry delays after a failed accept, as Go's net/http: 5 ms doubling up to 1 s. */
 const FIRST_RETRY_MS = 5;
@@ -18,7 +18,6 @@ const LAST_RETRY_MS = 1000;
 /** Where a listener runs and what it tells. */
 export interface UnixAcceptorOptions {
   readonly logger: Logger;
-  readonly maxConnections?: number;
 }
 
 /**
@@ -35,7 +34,6 @@ export class UnixAcceptor {
   readonly #path: string;
   readonly #onConnection: (stream: SocketStream) => void;
   readonly #logger: Logger;
-  readonly #maxConnections: number;
   readonly #connections = new Set<SocketStream>();
   #slotFreed?: PromiseWithResolvers<void>;
   #accepting?: Promise<number>;
@@ -55,7 +53,6 @@ export class UnixAcceptor {
     this.#path = path;
     this.#onConnection = onConnection;
     this.#logger = options.logger;
-    this.#maxConnections = options.maxConnections ?? MAX_CONNECTIONS;
   }
 
   /**
@@ -131,7 +128,7 @@ export class UnixAcceptor {
 
   async #freeSlot(): Promise<void> {
     let warned = false;
-    while (this.#connections.size >= this.#maxConnections && !this.#stopping) {
+    while (this.#connections.size >= MAX_CONNECTIONS && !this.#stopping) {
       if (!warned) {
         warned = true;
         this.#logger.warn("provider socket has its maximum of open connections; new ones wait", {

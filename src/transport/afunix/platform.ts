@@ -62,8 +62,9 @@ export class UnsupportedPlatformError extends Error {
   override name = "UnsupportedPlatformError";
 }
 
-/** The table entry for `os`. */
-export function socketPlatform(os: string = Deno.build.os): SocketPlatform {
+/** The table entry of the OS this process runs on. */
+export function socketPlatform(): SocketPlatform {
+  const os = Deno.build.os;
   if (os === "linux" || os === "windows") return PLATFORMS[os];
   throw new UnsupportedPlatformError(
     `the FFI Unix socket listener supports linux and windows, not ${os} (use --unix-listener=native)`,

@@ -63,7 +63,7 @@ export interface Sockets {
 }
 
 /** Encodes `path` as a `struct sockaddr_un`, refusing paths the structure cannot hold. */
-export function sockaddrUn(path: string): Uint8Array {
+function sockaddrUn(path: string): Uint8Array {
   const bytes = new TextEncoder().encode(path);
   if (bytes.length === 0 || bytes.includes(0)) {
     throw new SocketPathError(`invalid socket path ${JSON.stringify(path)}`);

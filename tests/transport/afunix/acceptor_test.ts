@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import net from "node:net";
 import * as grpc from "@grpc/grpc-js";
-import { silentLogger } from "../../../src/log/logger.ts";
+import { silentLogger } from "../../harness/logger.ts";
 import { UnixAcceptor } from "../../../src/transport/afunix/acceptor.ts";
 import { dialUnix } from "../../../src/transport/afunix/dial.ts";
 import { healthCheckOverAfUnix } from "../../../src/transport/afunix/health_check.ts";
@@ -17,6 +17,9 @@ import { healthService } from "../../../src/transport/proto.ts";
 import { until } from "../../harness/wait.ts";
 
 const sockets = loadSockets();
+
+/** Connections served at once (docs/windows.md: each holds a thread of Deno's blocking pool). */
+const CONNECTION_LIMIT = 8;
 
 async function socketDir(): Promise<string> {
   return await Deno.makeTempDir({ dir: "/tmp", prefix: "afunix-" });
@@ -99,25 +102,26 @@ Deno.test("FFI acceptor: past the connection limit, a client waits in the backlo
   const acceptor = await UnixAcceptor.listen(sockets, path, (stream) => {
     accepted.push(stream);
     echo(stream);
-  }, { logger: silentLogger, maxConnections: 2 });
-  const clients = [netClient(path), netClient(path), netClient(path)];
+  }, { logger: silentLogger });
+  const clients = Array.from({ length: CONNECTION_LIMIT + 1 }, () => netClient(path));
+  const last = clients[CONNECTION_LIMIT];
   try {
     await Promise.all(clients.map((client) => client.connected));
-    await until(() => accepted.length === 2, "two connections accepted");
-    // Round trips on both accepted connections give the accept loop every chance to run.
-    for (const client of clients.slice(0, 2)) {
+    await until(() => accepted.length === CONNECTION_LIMIT, `${CONNECTION_LIMIT} connections accepted`);
+    // Round trips on every accepted connection give the accept loop every chance to run.
+    for (const client of clients.slice(0, CONNECTION_LIMIT)) {
       const answered = new Promise((resolve) => client.socket.once("data", resolve));
       client.socket.write("ping");
       await answered;
     }
-    assert.equal(accepted.length, 2, "the third waits");
-    assert.equal(acceptor.connections, 2);
+    assert.equal(accepted.length, CONNECTION_LIMIT, "the one past the limit waits");
+    assert.equal(acceptor.connections, CONNECTION_LIMIT);
     clients[0].socket.end();
     await clients[0].closed;
-    await until(() => accepted.length === 3, "the third is accepted once the first closed");
-    const answered = new Promise<Buffer>((resolve) => clients[2].socket.once("data", resolve));
-    clients[2].socket.write("third");
-    assert.equal((await answered).toString(), "third");
+    await until(() => accepted.length === CONNECTION_LIMIT + 1, "the last is accepted once the first closed");
+    const answered = new Promise<Buffer>((resolve) => last.socket.once("data", resolve));
+    last.socket.write("last");
+    assert.equal((await answered).toString(), "last");
   } finally {
     for (const client of clients) client.socket.destroy();
     await acceptor.close();

@@ -1,64 +1,56 @@
 /**
  * The FFI socket layer against the real libc: addresses, the per-OS table, error numbers read
- * after main-thread calls, and the choices that depend on the OS (tested with the OS passed in).
+ * after main-thread calls, and the choices that depend on the OS: this OS's through the real
+ * calls, Windows' by its row of the tables the code indexes.
  */
 import assert from "node:assert/strict";
 import { parseFlags } from "../../../src/ops/flags.ts";
 import { parseEndpoint } from "../../../src/transport/endpoint.ts";
-import {
-  PLATFORMS,
-  socketPlatform,
-  UnsupportedPlatformError,
-} from "../../../src/transport/afunix/platform.ts";
-import {
-  loadSockets,
-  sockaddrUn,
-  SocketError,
-  SocketPathError,
-} from "../../../src/transport/afunix/sockets.ts";
-import { isLeftoverSocket } from "../../../src/transport/socket.ts";
-import { defaultUnixListener } from "../../../src/transport/unix_listener.ts";
+import { PLATFORMS, socketPlatform } from "../../../src/transport/afunix/platform.ts";
+import { loadSockets, SocketError, SocketPathError } from "../../../src/transport/afunix/sockets.ts";
+import { OS_CONVENTIONS } from "../../../src/transport/os_conventions.ts";
+import { removeStaleSocket } from "../../../src/transport/socket.ts";
 
 const ROOT = new URL("../../../", import.meta.url);
 // Opened before the tests, so the library handle is not counted as a resource a test leaked.
 const sockets = loadSockets();
 
-Deno.test("sockaddr_un: family AF_UNIX (1, little-endian), the path, zero-padded to 110 bytes", () => {
-  const address = sockaddrUn("/tmp/a.sock");
-  assert.equal(address.length, 110);
-  assert.deepEqual([...address.subarray(0, 2)], [1, 0]);
-  assert.equal(new TextDecoder().decode(address.subarray(2, 13)), "/tmp/a.sock");
-  assert.ok(address.subarray(13).every((byte) => byte === 0));
-  const windows = sockaddrUn("C:\\provider\\azure.sock");
-  assert.equal(new TextDecoder().decode(windows.subarray(2, 24)), "C:\\provider\\azure.sock");
-  assert.equal(windows[24], 0);
+Deno.test("socket addresses: a path of up to 107 bytes is bound exactly there (sockaddr_un holds it with its NUL)", async () => {
+  const dir = await Deno.makeTempDir({ dir: "/tmp", prefix: "afunix-" });
+  const socket = sockets.socket();
+  try {
+    const longest = `${dir}/${"a".repeat(107 - dir.length - 1)}`;
+    assert.equal(new TextEncoder().encode(longest).length, 107);
+    sockets.bind(socket, longest);
+    assert.ok(Deno.lstatSync(longest).isSocket, "the socket is at exactly that path");
+  } finally {
+    sockets.close(socket);
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
-Deno.test("sockaddr_un: a path must fit in 107 bytes and hold no NUL", () => {
-  assert.equal(sockaddrUn("/" + "a".repeat(106)).length, 110);
-  assert.throws(
-    () => sockaddrUn("/" + "a".repeat(107)),
-    (error) =>
-      error instanceof SocketPathError &&
-      /is 108 bytes; an AF_UNIX address holds at most 107$/.test(error.message),
-  );
-  assert.throws(() => sockaddrUn("/é".repeat(54)), /is 162 bytes/, "bytes, not characters");
-  assert.throws(() => sockaddrUn(""), SocketPathError);
-  assert.throws(() => sockaddrUn("/tmp/a\0b"), SocketPathError);
+Deno.test("socket addresses: longer than 107 bytes, empty or holding a NUL is refused before any call", () => {
+  const socket = sockets.socket();
+  try {
+    assert.throws(
+      () => sockets.bind(socket, "/" + "a".repeat(107)),
+      (error) =>
+        error instanceof SocketPathError &&
+        /is 108 bytes; an AF_UNIX address holds at most 107$/.test(error.message),
+    );
+    assert.throws(() => sockets.connect(socket, "/é".repeat(54)), /is 162 bytes/, "bytes, not characters");
+    assert.throws(() => sockets.bind(socket, ""), SocketPathError);
+    assert.throws(() => sockets.bind(socket, "/tmp/a\0b"), SocketPathError);
+  } finally {
+    sockets.close(socket);
+  }
 });
 
-Deno.test("the per-OS table: Linux and Windows only", () => {
-  assert.equal(socketPlatform("linux"), PLATFORMS.linux);
-  assert.equal(socketPlatform("windows"), PLATFORMS.windows);
-  assert.throws(
-    () => socketPlatform("darwin"),
-    (error) =>
-      error instanceof UnsupportedPlatformError &&
-      error.message ===
-        "the FFI Unix socket listener supports linux and windows, not darwin (use --unix-listener=native)",
-  );
+Deno.test("the per-OS table: Linux and Windows only, the Linux row opens this machine's libc", () => {
+  assert.deepEqual(Object.keys(PLATFORMS), ["linux", "windows"]);
   assert.equal(PLATFORMS.linux.library, `/lib/${Deno.build.arch}-linux-gnu/libc.so.6`);
   assert.ok(Deno.statSync(PLATFORMS.linux.library).isFile, "the path the Linux grant names exists here");
+  assert.equal(socketPlatform(), PLATFORMS.linux, "the row this OS uses");
 });
 
 Deno.test("the Windows permission list grants FFI for exactly the library the table opens", () => {
@@ -84,10 +76,9 @@ Deno.test("the Windows permission list grants FFI for exactly the library the ta
 });
 
 Deno.test("--unix-listener: native on Linux, ffi on Windows, checked at parse time", () => {
-  assert.equal(defaultUnixListener("linux"), "native");
-  assert.equal(defaultUnixListener("windows"), "ffi");
-  assert.equal(defaultUnixListener("darwin"), "native");
-  assert.equal(parseFlags([]).unixListener, defaultUnixListener());
+  assert.equal(OS_CONVENTIONS.posix.defaultUnixListener, "native");
+  assert.equal(OS_CONVENTIONS.windows.defaultUnixListener, "ffi");
+  assert.equal(parseFlags([]).unixListener, "native", "on this Linux machine");
   assert.equal(parseFlags(["--unix-listener=ffi"]).unixListener, "ffi");
   assert.equal(parseFlags(["-unix-listener", "native"]).unixListener, "native");
   assert.throws(
@@ -96,18 +87,17 @@ Deno.test("--unix-listener: native on Linux, ffi on Windows, checked at parse ti
   );
 });
 
-Deno.test("parseEndpoint keeps a Windows socket path as it is", () => {
-  assert.deepEqual(parseEndpoint("unix://C:\\provider\\azure.sock", "windows"), {
-    kind: "unix",
-    path: "C:\\provider\\azure.sock",
-  });
-  assert.deepEqual(parseEndpoint("unix:///provider/azure.sock", "linux"), {
+Deno.test("unix:// endpoints: rooted at / on Linux, kept as written on Windows", () => {
+  assert.deepEqual(parseEndpoint("unix:///provider/azure.sock"), {
     kind: "unix",
     path: "/provider/azure.sock",
   });
+  assert.deepEqual(parseEndpoint("unix://tmp/azure.sock"), { kind: "unix", path: "/tmp/azure.sock" });
+  assert.equal(OS_CONVENTIONS.posix.socketPath("/provider/azure.sock"), "/provider/azure.sock");
+  assert.equal(OS_CONVENTIONS.windows.socketPath("C:\\provider\\azure.sock"), "C:\\provider\\azure.sock");
 });
 
-Deno.test("a leftover socket file: Linux asks lstat; Windows takes an empty file for one", () => {
+Deno.test("a leftover socket file: Linux asks lstat; Windows takes an empty file for one", async () => {
   const info = (fields: Partial<Deno.FileInfo>) => ({
     isSocket: null,
     isFile: false,
@@ -115,12 +105,35 @@ Deno.test("a leftover socket file: Linux asks lstat; Windows takes an empty file
     size: 0,
     ...fields,
   });
-  assert.equal(isLeftoverSocket(info({ isSocket: true }), "linux"), true);
-  assert.equal(isLeftoverSocket(info({ isSocket: false, isFile: true }), "linux"), false);
-  assert.equal(isLeftoverSocket(info({ isSocket: false, isDirectory: true }), "linux"), false);
-  assert.equal(isLeftoverSocket(info({ isFile: true, size: 0 }), "windows"), true);
-  assert.equal(isLeftoverSocket(info({ isFile: true, size: 12 }), "windows"), false, "a file with content");
-  assert.equal(isLeftoverSocket(info({ isDirectory: true }), "windows"), false);
+  const { posix, windows } = OS_CONVENTIONS;
+  assert.equal(posix.isLeftoverSocket(info({ isSocket: true })), true);
+  assert.equal(posix.isLeftoverSocket(info({ isSocket: false, isFile: true })), false);
+  assert.equal(posix.isLeftoverSocket(info({ isSocket: false, isDirectory: true })), false);
+  assert.equal(windows.isLeftoverSocket(info({ isFile: true, size: 0 })), true);
+  assert.equal(windows.isLeftoverSocket(info({ isFile: true, size: 12 })), false, "a file with content");
+  assert.equal(windows.isLeftoverSocket(info({ isDirectory: true })), false);
+
+  // The Linux rule as the provider applies it at start.
+  const dir = await Deno.makeTempDir({ dir: "/tmp", prefix: "afunix-" });
+  const socket = sockets.socket();
+  try {
+    sockets.bind(socket, `${dir}/left.sock`);
+    await removeStaleSocket(`${dir}/left.sock`);
+    assert.equal(
+      await Deno.lstat(`${dir}/left.sock`).catch(() => undefined),
+      undefined,
+      "a socket is removed",
+    );
+    await Deno.writeTextFile(`${dir}/empty`, "");
+    await assert.rejects(
+      removeStaleSocket(`${dir}/empty`),
+      /exists and is not a socket; refusing to replace it/,
+    );
+    await removeStaleSocket(`${dir}/absent.sock`);
+  } finally {
+    sockets.close(socket);
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 Deno.test("main-thread calls report the system error number", async () => {
