@@ -130,7 +130,9 @@ Deno.test("SIGTERM as soon as the socket appears (start-up not finished): clean 
     let exited = false;
     provider.exited.then(() => exited = true);
     try {
-      await until(async () => exited || await exists(provider.socketPath), "the socket file", { intervalMs: 0 });
+      await until(async () => exited || await exists(provider.socketPath), "the socket file", {
+        intervalMs: 0,
+      });
       assert.ok(!exited, `the provider exited before listening:\n${provider.output()}`);
       Deno.kill(provider.pid, "SIGTERM");
       const status = await provider.exited;
