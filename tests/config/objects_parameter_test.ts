@@ -3,6 +3,12 @@ import { parseObjects } from "../../src/config/objects_parameter.ts";
 import { ProblemList } from "../../src/config/problems.ts";
 import { objectsYaml } from "../harness/spc.ts";
 
+// The documented bounds of the `objects` parameter (docs/security.md), stated here rather than
+// imported: the test holds the code to them.
+const MAX_OBJECTS_BYTES = 256 * 1024;
+const MAX_OBJECTS = 1000;
+const MAX_YAML_TOKENS = 20_000;
+
 function parse(text: string) {
   const problems = new ProblemList();
   const specs = parseObjects(text, problems);
@@ -120,4 +126,26 @@ Deno.test("objects: YAML aliases are bounded (billion laughs)", () => {
     "    d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\n    e: [*d,*d,*d,*d,*d,*d,*d,*d,*d]\n";
   const { errors } = parse(bomb);
   assert.deepEqual(errors.length, 1);
+});
+
+Deno.test("parseObjects: size, count and token bounds, checked before the costly parsing", () => {
+  const problems = new ProblemList();
+  parseObjects(`# ${"x".repeat(MAX_OBJECTS_BYTES)}\narray: []`, problems);
+  assert.match(
+    problems.errors[0].message,
+    /^objects is \d+ bytes long; at most 262144 are read on each mount/,
+  );
+  const many = new ProblemList();
+  parseObjects(`array:\n${"  - objectName: a\n".repeat(MAX_OBJECTS + 1)}`, many);
+  assert.match(many.errors[0].message, /^objects lists 1001 objects; at most 1000 are mounted at once/);
+  const dense = new ProblemList();
+  parseObjects(`array: [${"x,".repeat(MAX_YAML_TOKENS)}]`, dense);
+  assert.match(dense.errors[0].message, /error: the YAML has more than 20000 tokens/);
+  // Each item within its own bound, all of them together over the mount's.
+  const items = Array.from({ length: 9 }, (_, i) => `  - |\n    [${i}${",x".repeat(6_000)}]`).join("\n");
+  const total = new ProblemList();
+  parseObjects(`array:\n${items}\n`, total);
+  const last = total.errors.at(-1)!.message;
+  assert.match(last, /^objects holds more than 50000 YAML tokens in all .* up to item \d; /);
+  assert.ok(total.errors.length < 9, "no item is parsed once the budget is spent");
 });
