@@ -4,29 +4,23 @@
  * key dropped a field would let two identities share a credential, clients and fetched objects.
  */
 import assert from "node:assert/strict";
-import { Buffer } from "node:buffer";
 import { identityKey, objectKey, vaultKey, versionListKey } from "../../src/cache/keys.ts";
 import { inspectMount } from "../../src/mount/plan.ts";
 import { mountRequest, SP } from "../harness/spc.ts";
+import {
+  EXCHANGE_AUDIENCE,
+  serviceAccountJwt,
+  serviceAccountTokens,
+  SIGNATURE,
+} from "../harness/service_account.ts";
 
 const WI_CLIENT = "44444444-4444-4444-4444-444444444444";
 const UAMI = "55555555-5555-5555-5555-555555555555";
 const TOKENS = "csi.storage.k8s.io/serviceAccount.tokens";
 
-function saTokens(
-  claims: { sub?: string; iss?: string } = {},
-  audience = "api://AzureADTokenExchange",
-): string {
-  const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
-  const token = `${part({ alg: "RS256" })}.${
-    part({
-      aud: [audience],
-      sub: claims.sub ?? "system:serviceaccount:default:workload-sa",
-      iss: claims.iss ?? "https://issuer.test/",
-      exp: 4102444800,
-    })
-  }.c2ln`;
-  return JSON.stringify({ [audience]: { token, expirationTimestamp: "2100-01-01T00:00:00Z" } });
+function saTokens(claims: { sub?: string; iss?: string } = {}, audience = EXCHANGE_AUDIENCE): string {
+  const token = serviceAccountJwt({ aud: audience, iss: "https://issuer.test/", exp: 4102444800, ...claims });
+  return serviceAccountTokens({ [audience]: token });
 }
 
 const BINDING = "api://AKSIdentityBinding";
@@ -151,7 +145,7 @@ Deno.test("identity keys hold no secret or token", () => {
   const sp = keyOf({ parameters: {}, secrets: SP });
   assert.ok(!sp.includes(SP.clientsecret));
   const wi = keyOf({ parameters: { clientID: WI_CLIENT, [TOKENS]: saTokens() } });
-  assert.ok(!wi.includes("c2ln") && !wi.includes("eyJ"), wi);
+  assert.ok(!wi.includes(SIGNATURE) && !wi.includes("eyJ"), wi);
 });
 
 Deno.test("keys cannot be confused by separators in their fields", () => {

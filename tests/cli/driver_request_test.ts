@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { Buffer } from "node:buffer";
 import { driverMountRequest } from "../../src/cli/driver_request.ts";
 
 Deno.test("driver request: parameters, then the volume context over them, as three JSON strings", () => {

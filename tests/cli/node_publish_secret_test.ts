@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { Buffer } from "node:buffer";
 import { readNodePublishSecret } from "../../src/cli/node_publish_secret.ts";
 import { UsageError } from "../../src/cli/usage.ts";
 

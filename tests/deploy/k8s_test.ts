@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { mountOptions, parseFlags } from "../../src/ops/flags.ts";
 import { Mounter } from "../../src/mount/mount.ts";
 import { silentLogger } from "../harness/logger.ts";
-import { serviceAccountJwt, serviceAccountTokens } from "../integration/identity_fixtures.ts";
+import { serviceAccountJwt, serviceAccountTokens } from "../harness/service_account.ts";
 import { SKIP_K8S_VALIDATION, validate, type ValidatedDocument } from "./k8s_validate.ts";
 
 const ROOT = new URL("../../", import.meta.url);

@@ -2,8 +2,9 @@
 import assert from "node:assert/strict";
 import { withEmulator } from "../harness/emulator.ts";
 import { startEmulator } from "./emulator.ts";
-import { mintAssertion, SP_APP, tokenForm, VM_USER, WI_APP } from "./test_support.ts";
+import { SP_APP, tokenForm, VM_USER, WI_APP } from "./test_support.ts";
 import { TENANT } from "../harness/spc.ts";
+import { serviceAccountJwt } from "../harness/service_account.ts";
 
 const LOGIN = "https://login.microsoftonline.com";
 const TOKEN_URL = `${LOGIN}/${TENANT}/oauth2/v2.0/token`;
@@ -63,15 +64,15 @@ Deno.test("Entra: client assertions are checked for audience, expiry and subject
         }),
       ).then(async (r) => ({ status: r.status, body: await r.json() }));
     const sub = "system:serviceaccount:default:workload-sa";
-    const good = await post(mintAssertion({ sub }));
+    const good = await post(serviceAccountJwt({ sub }));
     assert.equal(good.status, 200);
     assert.equal(emu.requests({ service: "entra" })[0].identity, "wi-app");
 
-    const expired = await post(mintAssertion({ sub, exp: Math.floor(Date.now() / 1000) - 10 }));
+    const expired = await post(serviceAccountJwt({ sub, exp: Math.floor(Date.now() / 1000) - 10 }));
     assert.deepEqual([expired.status, expired.body.error_codes], [400, [700024]]);
-    const audience = await post(mintAssertion({ sub, aud: "api://Other" }));
+    const audience = await post(serviceAccountJwt({ sub, aud: "api://Other" }));
     assert.deepEqual([audience.status, audience.body.error_codes], [400, [700212]]);
-    const subject = await post(mintAssertion({ sub: "system:serviceaccount:default:other" }));
+    const subject = await post(serviceAccountJwt({ sub: "system:serviceaccount:default:other" }));
     assert.deepEqual([subject.status, subject.body.error, subject.body.error_codes], [400, "invalid_client", [
       70021,
     ]]);

@@ -11,7 +11,6 @@ import { startEmulator } from "./emulator.ts";
 import {
   DEMO_VAULT,
   errorOf,
-  mintAssertion,
   okValue,
   runProbe,
   SP_APP,
@@ -20,6 +19,7 @@ import {
   WI_APP,
 } from "./test_support.ts";
 import { TENANT } from "../harness/spc.ts";
+import { serviceAccountJwt } from "../harness/service_account.ts";
 
 const spCredential = {
   kind: "clientSecret" as const,
@@ -152,7 +152,7 @@ Deno.test("SDK: workload identity (client assertion) matches the federated subje
     kind: "clientAssertion" as const,
     tenantId: TENANT,
     clientId: WI_APP.clientId,
-    assertion: mintAssertion({ sub }),
+    assertion: serviceAccountJwt({ sub }),
   });
   const ops = [{ op: "getSecret" as const, name: "db-password" }];
   const [good] = await runProbe(emu, {

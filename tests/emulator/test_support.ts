@@ -1,8 +1,7 @@
 /**
- * Helpers for the emulator's own tests: run the real SDK in a child process and mint
- * service-account assertions (raw HTTPS through the proxy: tests/harness/emulator.ts).
+ * Helpers for the emulator's own tests: run the real SDK in a child process (raw HTTPS through
+ * the proxy: tests/harness/emulator.ts; service-account tokens: tests/harness/service_account.ts).
  */
-import { Buffer } from "node:buffer";
 import type { Emulator } from "./emulator.ts";
 import type { ProbeRequest, ProbeResult } from "./sdk_probe.ts";
 import { baseEnv } from "../harness/env.ts";
@@ -71,25 +70,6 @@ export function errorOf(
 ): { name: string; message: string; code?: string; statusCode?: number } {
   if (result.ok) throw new Error(`expected an error, got ${JSON.stringify(result.value)}`);
   return result.error;
-}
-
-/** An unsigned service-account token as the kubelet would project it. */
-export function mintAssertion(
-  claims: { sub: string; aud?: string | string[]; exp?: number; iss?: string },
-): string {
-  const now = Math.floor(Date.now() / 1000);
-  const payload = {
-    aud: claims.aud ?? ["api://AzureADTokenExchange"],
-    exp: claims.exp ?? now + 3600,
-    iat: now,
-    iss: claims.iss ?? "https://oidc.prod-aks.azure.com/00000000-0000-0000-0000-000000000000/",
-    nbf: now,
-    sub: claims.sub,
-  };
-  const part = (o: unknown) => Buffer.from(JSON.stringify(o)).toString("base64url");
-  return `${part({ alg: "RS256", kid: "test" })}.${part(payload)}.${
-    Buffer.from("not-signed").toString("base64url")
-  }`;
 }
 
 /** A client-credentials form for the Entra token endpoint. */

@@ -3,13 +3,19 @@
  * before any network call (inspectMount), plus the cache keys that keep identities apart.
  */
 import assert from "node:assert/strict";
-import { Buffer } from "node:buffer";
 import { ClientSecretCredential, ManagedIdentityCredential } from "@azure/identity";
 import { wellKnownCloud } from "../../src/cloud/clouds.ts";
 import { authorityOptions } from "../../src/identity/authority.ts";
 import { pooledConnectionsPolicy } from "../../src/net/connection_pool.ts";
 import { inspectMount } from "../../src/mount/plan.ts";
 import { mountRequest, SP } from "../harness/spc.ts";
+import {
+  EXCHANGE_AUDIENCE,
+  serviceAccountJwt,
+  serviceAccountTokens,
+  SIGNATURE,
+  WORKLOAD_SUBJECT,
+} from "../harness/service_account.ts";
 
 const WI_CLIENT = "44444444-4444-4444-4444-444444444444";
 const UAMI = "55555555-5555-5555-5555-555555555555";
@@ -32,17 +38,9 @@ const environment = {
   },
 };
 
-function jwt(claims: Record<string, unknown>): string {
-  const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
-  return `${part({ alg: "RS256" })}.${part(claims)}.c2ln`;
-}
-
-function saTokens(
-  sub = "system:serviceaccount:default:workload-sa",
-  audience = "api://AzureADTokenExchange",
-) {
-  const token = jwt({ aud: [audience], sub, iss: "https://issuer.test/", exp: 4102444800 });
-  return JSON.stringify({ [audience]: { token, expirationTimestamp: "2100-01-01T00:00:00Z" } });
+function saTokens(sub = WORKLOAD_SUBJECT, audience = EXCHANGE_AUDIENCE) {
+  const token = serviceAccountJwt({ aud: audience, sub, iss: "https://issuer.test/", exp: 4102444800 });
+  return serviceAccountTokens({ [audience]: token });
 }
 
 /** An identity-binding mount's parameters: the switch, clientID and a token for api://AKSIdentityBinding. */
@@ -249,7 +247,7 @@ for (const [name, parameters, secrets, message] of ERRORS) {
     const errors = errorsOf(result);
     assert.equal(result.plan, undefined);
     assert.ok(errors.some((text) => message.test(text)), `expected ${message} in ${JSON.stringify(errors)}`);
-    for (const text of errors) assert.ok(!text.includes("c2ln"), "a token never appears in a message");
+    for (const text of errors) assert.ok(!text.includes(SIGNATURE), "a token never appears in a message");
   });
 }
 
@@ -269,7 +267,7 @@ Deno.test("cache keys: the same identity shares one, any other identity never do
     keyOf({ clientID: WI_CLIENT, "csi.storage.k8s.io/serviceAccount.tokens": saTokens(sub) });
   assert.equal(wi(), wi(), "a new token of the same service account");
   assert.notEqual(wi("system:serviceaccount:other:workload-sa"), wi());
-  assert.ok(!wi().includes("c2ln"), "the key holds no token");
+  assert.ok(!wi().includes(SIGNATURE), "the key holds no token");
 
   const pod = (name: string, uid = "uid-1") =>
     keyOf({ usePodIdentity: "true" }, { podName: name, podUid: uid });

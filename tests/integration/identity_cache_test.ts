@@ -16,10 +16,10 @@ import {
   POD_B,
   POD_B_CLIENT,
   request,
-  serviceAccountJwt,
   SP,
   startIdentityWorld,
 } from "./identity_fixtures.ts";
+import { serviceAccountJwt } from "../harness/service_account.ts";
 
 /** Token calls: Entra exchanges (not its discovery documents), IMDS and NMI requests. */
 function isTokenCall(r: RecordedRequest): boolean {

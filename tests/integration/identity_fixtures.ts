@@ -3,15 +3,15 @@
  * prove tokens never cross), a vault in every cloud, and helpers that build what the driver
  * sends for each mode.
  */
-import { Buffer } from "node:buffer";
 import { type Emulator, startEmulator } from "../emulator/emulator.ts";
 import type { ProviderProcess } from "../harness/provider_process.ts";
 import { type MountInput, mountRequest, SP, SP_IDENTITY, TENANT } from "../harness/spc.ts";
+import { serviceAccountJwt, serviceAccountTokens, WORKLOAD_SUBJECT } from "../harness/service_account.ts";
 import { startWorldProvider } from "../harness/world.ts";
 
 export { SP, TENANT };
 export const WI_CLIENT = "44444444-4444-4444-4444-444444444444";
-export const WI_SUBJECT = "system:serviceaccount:default:workload-sa";
+export const WI_SUBJECT = WORKLOAD_SUBJECT;
 export const VM_USER_CLIENT = "55555555-5555-5555-5555-555555555555";
 export const POD_A = { namespace: "default", name: "nginx" };
 export const POD_B = { namespace: "default", name: "reader-b" };
@@ -133,37 +133,6 @@ export async function startIdentityWorld(args: string[] = []): Promise<IdentityW
       for (const path of files) await Deno.remove(path.replace(/\/[^/]+$/, ""), { recursive: true });
     },
   };
-}
-
-/** An unsigned service-account token as the kubelet projects it (Entra here checks claims only). */
-export function serviceAccountJwt(
-  claims: { sub?: string; aud?: string; exp?: number; iss?: string } = {},
-): string {
-  const now = Math.floor(Date.now() / 1000);
-  const payload = {
-    aud: [claims.aud ?? "api://AzureADTokenExchange"],
-    exp: claims.exp ?? now + 3600,
-    iat: now,
-    iss: claims.iss ?? "https://oidc.prod-aks.azure.com/00000000-0000-0000-0000-000000000000/",
-    // A fresh jti per token, so two tokens of one subject differ like the kubelet's do.
-    "kubernetes.io": { namespace: "default", serviceaccount: { name: "workload-sa" } },
-    jti: crypto.randomUUID(),
-    nbf: now,
-    sub: claims.sub ?? WI_SUBJECT,
-  };
-  const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
-  return `${part({ alg: "RS256", kid: "test" })}.${part(payload)}.${
-    Buffer.from("unsigned").toString("base64url")
-  }`;
-}
-
-/** The driver's `csi.storage.k8s.io/serviceAccount.tokens` value for tokens by audience. */
-export function serviceAccountTokens(tokens: Record<string, string>): string {
-  const entries = Object.entries(tokens).map(([audience, token]) => {
-    const exp = JSON.parse(Buffer.from(token.split(".")[1], "base64url").toString()).exp as number;
-    return [audience, { token, expirationTimestamp: new Date(exp * 1000).toISOString() }];
-  });
-  return JSON.stringify(Object.fromEntries(entries));
 }
 
 /** Parameters of each mode, as a SecretProviderClass would set them. */

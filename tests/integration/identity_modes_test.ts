@@ -13,13 +13,12 @@ import {
   POD_B,
   request,
   SECRETS,
-  serviceAccountJwt,
-  serviceAccountTokens,
   startIdentityWorld,
   TENANT,
   VM_USER_CLIENT,
   WI_CLIENT,
 } from "./identity_fixtures.ts";
+import { serviceAccountJwt, serviceAccountTokens } from "../harness/service_account.ts";
 
 const ENTRA_TOKEN = { path: `/${TENANT}/oauth2/v2.0/token`, query: {} };
 

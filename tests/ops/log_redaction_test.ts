@@ -18,11 +18,8 @@ import { providerClient, type ProviderClientHandle } from "../harness/grpc_clien
 import { type ProviderProcess, startProviderProcess } from "../harness/provider_process.ts";
 import { type MountInput, mountRequest } from "../harness/spc.ts";
 import { SEEDED_VALUES } from "../integration/fixtures.ts";
-import {
-  SECRETS as IDENTITY_SECRETS,
-  serviceAccountJwt,
-  serviceAccountTokens,
-} from "../integration/identity_fixtures.ts";
+import { SECRETS as IDENTITY_SECRETS } from "../integration/identity_fixtures.ts";
+import { serviceAccountJwt, serviceAccountTokens } from "../harness/service_account.ts";
 import { freePort } from "../harness/net.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
