@@ -8,12 +8,15 @@ import { Buffer } from "node:buffer";
 import { generateKeyPairSync, type KeyObject, sign } from "node:crypto";
 import { parse as parseYaml } from "yaml";
 import { defaultSeedPath, startEmulator } from "./emulator.ts";
-import { mintAssertion, proxiedFetch, SP_APP, TENANT, tokenForm, WI_APP } from "./test_support.ts";
+import { withEmulator } from "../harness/emulator.ts";
+import { serviceAccountJwt, WORKLOAD_SUBJECT } from "../harness/service_account.ts";
+import { TENANT } from "../harness/spc.ts";
+import { SP_APP, tokenForm, WI_APP } from "./test_support.ts";
 
 const TOKEN_URL = `https://login.microsoftonline.com/${TENANT}/oauth2/v2.0/token`;
 const ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 const ISSUER = "https://api-server.e2e.test";
-const SUBJECT = "system:serviceaccount:default:workload-sa";
+const SUBJECT = WORKLOAD_SUBJECT;
 
 function signedAssertion(key: KeyObject, alg: "RS256" | "ES256", iss = ISSUER): string {
   const now = Math.floor(Date.now() / 1000);
@@ -33,11 +36,9 @@ Deno.test("Entra: an assertion from a seeded OIDC issuer must carry a signature 
   const pem = (k: KeyObject) => k.export({ type: "spki", format: "pem" }).toString();
   const seed = parseYaml(await Deno.readTextFile(defaultSeedPath()));
   seed.oidcIssuers = [{ issuer: ISSUER, publicKeys: [pem(rsa.publicKey), pem(ec.publicKey)] }];
-  await using emu = await startEmulator({ seed });
-  const http = await proxiedFetch(emu);
-  try {
+  await withEmulator(async (_emu, viaProxy) => {
     const post = (assertion: string) =>
-      http.fetch(
+      viaProxy(
         TOKEN_URL,
         tokenForm({
           client_id: WI_APP.clientId,
@@ -55,13 +56,11 @@ Deno.test("Entra: an assertion from a seeded OIDC issuer must carry a signature 
       forged.body.error_description,
       /^AADSTS700027: Client assertion failed signature validation/,
     );
-    const unsigned = await post(mintAssertion({ sub: SUBJECT, iss: ISSUER }));
+    const unsigned = await post(serviceAccountJwt({ sub: SUBJECT, iss: ISSUER }));
     assert.deepEqual(unsigned.body.error_codes, [700027]);
     // Other issuers keep the old rule: the signature is not checked.
-    assert.equal((await post(mintAssertion({ sub: SUBJECT }))).status, 200);
-  } finally {
-    http.close();
-  }
+    assert.equal((await post(serviceAccountJwt({ sub: SUBJECT }))).status, 200);
+  }, { seed });
 });
 
 Deno.test("seed: an OIDC issuer needs a PEM public key", async () => {
@@ -72,15 +71,13 @@ Deno.test("seed: an OIDC issuer needs a PEM public key", async () => {
 });
 
 Deno.test("addSecretVersion: the new version is the latest, listed, and the old one stays readable", async () => {
-  await using emu = await startEmulator();
-  const http = await proxiedFetch(emu);
-  try {
-    const token = await http.fetch(
+  await withEmulator(async (emu, viaProxy) => {
+    const token = await viaProxy(
       TOKEN_URL,
       tokenForm({ client_id: SP_APP.clientId, client_secret: SP_APP.secret }),
     ).then((r) => r.json());
     const get = (path: string) =>
-      http.fetch(`https://demo-vault.vault.azure.net${path}?api-version=7.4`, {
+      viaProxy(`https://demo-vault.vault.azure.net${path}?api-version=7.4`, {
         headers: { authorization: `Bearer ${token.access_token}` },
       }).then(async (r) => ({ status: r.status, body: await r.json() }));
     const before = await get("/secrets/api-key");
@@ -96,7 +93,5 @@ Deno.test("addSecretVersion: the new version is the latest, listed, and the old 
     assert.equal((await get("/secrets/api-key/versions")).body.value.length, 2);
     assert.throws(() => emu.addSecretVersion("demo-vault", "web-cert", { value: "x" }), /is a certificate/);
     assert.throws(() => emu.addSecretVersion("no-vault", "x", { value: "x" }), /no seeded vault 'no-vault'/);
-  } finally {
-    http.close();
-  }
+  });
 });
