@@ -20,6 +20,7 @@ import {
   startHardeningWorld,
   valueOf,
 } from "./world.ts";
+import { until } from "../harness/wait.ts";
 
 const ALPHA = { service: "keyvault" as const, pathPrefix: "/secrets/alpha" };
 const BOTH = { alpha: valueOf("vault-a", "alpha"), beta: valueOf("vault-a", "beta") };
@@ -54,14 +55,15 @@ Deno.test("faults: each is survived or fails the whole mount naming its cause, a
   };
 
   /** The requests of the fault, once none is in flight any more (a bounded wait). */
-  const settled = async (): Promise<RecordedRequest[]> => {
-    for (let i = 0; i < 40; i++) {
-      const requests = emulator.requests();
-      if (requests.every((r) => r.endedAt !== undefined)) return requests;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    return emulator.requests();
-  };
+  const settled = (): Promise<RecordedRequest[]> =>
+    until(
+      () => {
+        const requests = emulator.requests();
+        return requests.every((r) => r.endedAt !== undefined) && requests;
+      },
+      "every request of the fault to end",
+      { timeoutMs: 2_000 },
+    ).catch(() => emulator.requests());
 
   const alphaGets = (requests: RecordedRequest[]) =>
     requests.filter((r) => r.service === "keyvault" && r.path.startsWith("/secrets/alpha"));

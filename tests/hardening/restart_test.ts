@@ -10,6 +10,7 @@ import { startProviderProcess } from "../harness/provider_process.ts";
 import { startEmulator } from "../emulator/emulator.ts";
 import { AS, filesOf, leakedInto, request, SEED, valueOf } from "./world.ts";
 import { type MountRequestJson, type MountResponseJson, ProviderClient } from "../harness/grpc_client.ts";
+import { until } from "../harness/wait.ts";
 
 /** The Secrets Store CSI Driver's channel settings (pkg/secrets-store/provider_client.go). */
 const DRIVER_SERVICE_CONFIG = {
@@ -51,13 +52,12 @@ function driverClient(socketPath: string) {
       );
     });
   /** Waits (bounded) until the channel has noticed its connection is gone. */
-  const noticedLoss = async () => {
-    for (let i = 0; i < 250; i++) {
-      if (client.getChannel().getConnectivityState(false) !== grpc.connectivityState.READY) return true;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    return false;
-  };
+  const noticedLoss = () =>
+    until(
+      () => client.getChannel().getConnectivityState(false) !== grpc.connectivityState.READY,
+      "the channel to notice",
+      { timeoutMs: 5_000 },
+    ).then(() => true, () => false);
   return { mount, noticedLoss, close: () => client.close() };
 }
 
@@ -77,9 +77,7 @@ Deno.test("restart: SIGKILL mid-mount, a new provider on the same socket, the dr
     emulator.resetRequests();
     emulator.setFaults([{ kind: "latency", ms: 2_000, service: "keyvault", pathPrefix: "/secrets/alpha" }]);
     const interrupted = client.mount(request(AS.sp(4), ["alpha"]));
-    for (let i = 0; i < 100 && emulator.requests({ service: "keyvault" }).length === 0; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    await until(() => emulator.requests({ service: "keyvault" }).length > 0, "the slowed Key Vault GET");
     assert.equal(await provider.stop("SIGKILL"), 137);
     const stale = await Deno.lstat(provider.socketPath);
     assert.ok(stale.isSocket, "a killed provider leaves its socket file behind");

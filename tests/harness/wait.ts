@@ -5,6 +5,9 @@ const DEFAULT_TIMEOUT_MS = 60_000;
 /** How often the condition is checked. */
 const INTERVAL_MS = 20;
 
+/** What a condition returns once it holds: anything but a falsy value. */
+export type Truthy<T> = Exclude<T, false | 0 | "" | null | undefined>;
+
 /** How long {@link until} waits and how often it looks. */
 export interface UntilOptions {
   readonly timeoutMs?: number;
@@ -20,11 +23,11 @@ export async function until<T>(
   check: () => T | Promise<T>,
   what: string,
   options: UntilOptions = {},
-): Promise<NonNullable<T>> {
+): Promise<Truthy<T>> {
   const deadline = Date.now() + (options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
   for (;;) {
     const value = await check();
-    if (value) return value as NonNullable<T>;
+    if (value) return value as Truthy<T>;
     if (Date.now() >= deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? INTERVAL_MS));
   }

@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { type AccessToken, CredentialUnavailableError, type GetTokenOptions } from "@azure/identity";
 import { inspectMount } from "../../src/mount/plan.ts";
 import { mountRequest } from "../harness/spc.ts";
+import { until } from "../harness/wait.ts";
 
 interface SeenRequest {
   url: string;
@@ -150,7 +151,7 @@ Deno.test("NMI: the caller's abort signal cancels the request", async () => {
     const credential = podCredential(nmi.address);
     const controller = new AbortController();
     const pending = credential.getToken(SCOPE, { abortSignal: controller.signal });
-    while (nmi.seen.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    await until(() => nmi.seen.length > 0, "the request at NMI");
     controller.abort(new DOMException("gone", "AbortError"));
     await assert.rejects(pending, (error: Error) => error.name === "AbortError");
   } finally {

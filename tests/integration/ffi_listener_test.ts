@@ -12,6 +12,7 @@ import { mountRequest } from "../harness/spc.ts";
 import { PLATFORMS } from "../../src/transport/afunix/platform.ts";
 import { SEEDED_VALUES, SP, startWorld } from "./fixtures.ts";
 import { freePort } from "../harness/net.ts";
+import { until } from "../harness/wait.ts";
 
 const FFI_GRANT = `--allow-ffi=${PLATFORMS.linux.library}`;
 const FFI_PERMISSIONS = [...productionPermissions(), FFI_GRANT];
@@ -147,9 +148,7 @@ Deno.test("FFI listener: a socket left by a killed provider is replaced at start
     waitReady: false,
   });
   try {
-    for (let i = 0; i < 600 && !second.output().includes("provider listening"); i++) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await until(() => second.output().includes("provider listening"), "the second provider to listen");
     assert.match(second.output(), /provider listening/);
     assert.equal((await pythonCall(second.socketPath, "Version")).version, "v1alpha1");
   } finally {

@@ -10,7 +10,6 @@ import type { MountInput } from "../harness/spc.ts";
 import type { RecordedRequest } from "../emulator/emulator.ts";
 import {
   CODE,
-  eventually,
   MODES,
   POD_A,
   POD_B,
@@ -20,6 +19,7 @@ import {
   startIdentityWorld,
 } from "./identity_fixtures.ts";
 import { serviceAccountJwt } from "../harness/service_account.ts";
+import { until } from "../harness/wait.ts";
 
 /** Token calls: Entra exchanges (not its discovery documents), IMDS and NMI requests. */
 function isTokenCall(r: RecordedRequest): boolean {
@@ -155,7 +155,7 @@ Deno.test("a token near expiry is renewed; a renewed one is reused again", async
         const near = await client.mount(request(mode()));
         assert.equal(text(near.files[0].contents), "public", "the still-valid token serves this mount");
         // The Key Vault client renews a token in its last two minutes in the background.
-        await eventually(() => settledCalls().length === 1, `${name}: a renewal`);
+        await until(() => settledCalls().length === 1, `${name}: a renewal`);
         assert.deepEqual(settledCalls().map((r) => [r.status, r.identity]), [[200, identity]]);
 
         emulator.setTokenLifetime(undefined);
@@ -165,7 +165,7 @@ Deno.test("a token near expiry is renewed; a renewed one is reused again", async
         for (let i = 0; i < 100 && emulator.requests(isTokenCall).length === 0; i++) {
           await client.mount(request(mode()));
         }
-        await eventually(() => settledCalls().length === 1, `${name}: a renewal to a long-lived token`);
+        await until(() => settledCalls().length === 1, `${name}: a renewal to a long-lived token`);
 
         emulator.resetRequests();
         await client.mount(request(mode()));
@@ -186,7 +186,7 @@ Deno.test("a token near expiry is renewed; a renewed one is reused again", async
 
       emulator.resetRequests();
       await client.mount(request(MODES.workloadIdentity(serviceAccountJwt({ iss: issuer }))));
-      await eventually(() => settledCalls().length === 1, "a renewal");
+      await until(() => settledCalls().length === 1, "a renewal");
       assert.deepEqual(
         settledCalls().map((r) => [r.status, r.identity]),
         [[200, "wi-app"]],

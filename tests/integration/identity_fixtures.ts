@@ -197,15 +197,6 @@ export async function stackCloudFile(hub: { loginHost: string; vaultDnsSuffix: s
   return path;
 }
 
-/** Waits until `check` holds (a background token refresh has landed), or fails after a while. */
-export async function eventually(check: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
 /** The gRPC status codes the tests expect, by name. */
 export const CODE = {
   OK: 0,
