@@ -78,7 +78,7 @@ export const identityBinding: IdentityMode = {
  * Workload identity's credential with its requests sent to the token proxy. Instance discovery
  * is off: the proxy serves only the token endpoint's tenant paths, as in the Go provider.
  */
-export class IdentityBindingCredential implements TokenCredential {
+class IdentityBindingCredential implements TokenCredential {
   readonly #redirect: TokenProxyRedirect;
   readonly #federated: FederatedTokenCredential;
 

@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { type AccessToken, CredentialUnavailableError, type GetTokenOptions } from "@azure/identity";
 import { inspectMount } from "../../src/mount/plan.ts";
+import { mountOptions, parseFlags } from "../../src/ops/flags.ts";
 import { mountRequest } from "../harness/spc.ts";
 import { until } from "../harness/wait.ts";
 
@@ -51,8 +52,7 @@ function podCredential(
     parameters: { usePodIdentity: "true", cloudName: "AzureUSGovernmentCloud" },
   });
   const inspection = inspectMount(request, {
-    defaultCloudName: "AzurePublicCloud",
-    nmiAddress,
+    ...mountOptions(parseFlags([`--nmi-address=${nmiAddress}`])),
     readTextFile: () => assert.fail("no file is read"),
   });
   assert.ok(inspection.plan, JSON.stringify(inspection.problems));

@@ -1,15 +1,15 @@
 /**
- * The pieces of identity binding that are pure functions: the token proxy's server name (checked
- * against Python's base32hex and sha256), the cluster id in an API server certificate (made by
- * openssl), and the proxied URL.
+ * The token proxy's server name of identity binding (checked against Python's base32hex and
+ * sha256) and the cluster id in an API server certificate (made by openssl).
  */
 import assert from "node:assert/strict";
 import { clusterIdOf, identityBindingSniName, SniNameError } from "../../src/identity/sni_name.ts";
-import { proxiedUrl } from "../../src/identity/token_proxy.ts";
+import { openssl } from "../harness/openssl.ts";
 
-async function run(command: string, args: string[]): Promise<Uint8Array> {
-  const out = await new Deno.Command(command, { args, stdout: "piped", stderr: "piped" }).output();
-  if (!out.success) throw new Error(`${command} failed: ${new TextDecoder().decode(out.stderr)}`);
+/** Runs python3 (an independent base32hex and sha256); returns its standard output. */
+async function python3(args: string[]): Promise<Uint8Array> {
+  const out = await new Deno.Command("python3", { args, stdout: "piped", stderr: "piped" }).output();
+  if (!out.success) throw new Error(`python3 failed: ${new TextDecoder().decode(out.stderr)}`);
   return out.stdout;
 }
 
@@ -19,7 +19,7 @@ Deno.test("the server name is a + lowercase unpadded base32hex(sha256(identity-b
     "  d = hashlib.sha256(b'identity-binding' + id.encode()).digest()\n" +
     "  print('a' + base64.b32hexencode(d).decode().rstrip('=').lower() + '.ests.aks')";
   const ids = ["5f3c9a1e7b2d4c6a8e0f1a2b", "67e1b4f0c2a9d80001a2b3c4", "x", "ünïcode-id"];
-  const expected = new TextDecoder().decode(await run("python3", ["-c", script, ...ids])).trim().split("\n");
+  const expected = new TextDecoder().decode(await python3(["-c", script, ...ids])).trim().split("\n");
   assert.deepEqual(ids.map(identityBindingSniName), expected);
   for (const name of expected) {
     assert.match(name, /^a[0-9a-v]{52}\.ests\.aks$/, "52 base32hex digits: 256 bits, no padding");
@@ -29,7 +29,7 @@ Deno.test("the server name is a + lowercase unpadded base32hex(sha256(identity-b
 Deno.test("the cluster id is read from the hcp-kubernetes.<id>.svc.cluster.local DNS name of the certificate", async () => {
   const dir = await Deno.makeTempDir();
   const certificate = async (names: string[]) => {
-    await run("openssl", [
+    await openssl([
       "req",
       "-x509",
       "-newkey",
@@ -70,20 +70,4 @@ Deno.test("the cluster id is read from the hcp-kubernetes.<id>.svc.cluster.local
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
-});
-
-Deno.test("the proxied URL is the proxy's origin and path, then the request's path and query", () => {
-  const token = "https://login.microsoftonline.com/72f988bf-86f1-41af-91ab-2d7cd011db47/oauth2/v2.0/token";
-  assert.equal(
-    proxiedUrl(token, "https://kubernetes.default.svc.cluster.local/"),
-    "https://kubernetes.default.svc.cluster.local/72f988bf-86f1-41af-91ab-2d7cd011db47/oauth2/v2.0/token",
-  );
-  assert.equal(
-    proxiedUrl(`${token}?client-request-id=1`, "https://proxy.test:8443/identity-proxy"),
-    "https://proxy.test:8443/identity-proxy/72f988bf-86f1-41af-91ab-2d7cd011db47/oauth2/v2.0/token?client-request-id=1",
-  );
-  assert.equal(
-    proxiedUrl(token, "https://proxy.test/a/b/"),
-    "https://proxy.test/a/b/72f988bf-86f1-41af-91ab-2d7cd011db47/oauth2/v2.0/token",
-  );
 });

@@ -21,10 +21,10 @@ import {
   MODES,
   request,
   SEED,
-  serviceAccountJwt,
   TENANT,
   TOKEN_PROXY_PATH as PROXY_PATH,
 } from "./identity_fixtures.ts";
+import { serviceAccountJwt } from "../harness/service_account.ts";
 
 const AUDIENCE = BINDING_AUDIENCE;
 const CA_FILE = "/var/run/secrets/kubernetes.io/serviceaccount/ca.crt";
