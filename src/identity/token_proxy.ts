@@ -33,7 +33,7 @@ export function proxiedUrl(original: string, proxy: string): string {
  * rotates), or undefined when the file does not exist: then the system roots
  * are trusted, as by the Go provider.
  */
-export async function clusterCa(): Promise<string | undefined> {
+async function clusterCa(): Promise<string | undefined> {
   let text: string;
   try {
     text = await readFile(SERVICE_ACCOUNT_CA_FILE, "utf8");
