@@ -103,8 +103,29 @@ export async function startProviderProcess(options: ProviderProcessOptions = {})
       return (await exited).code;
     },
   };
-  if (options.waitReady !== false) await waitForSocket(process);
+  if (options.waitReady !== false) {
+    await waitForSocket(process);
+    await waitForEndpoints(process, args);
+  }
   return process;
+}
+
+/**
+ * Resolves once each HTTP endpoint the flags ask for is listening or has failed to bind: the
+ * provider opens them after its socket, as the Go provider does, so the socket alone does not
+ * mean /healthz answers yet.
+ */
+async function waitForEndpoints(process: ProviderProcess, args: readonly string[]): Promise<void> {
+  const endpoints: [flag: string, name: string][] = [["--healthz-port", "healthz"], [
+    "--prometheus-port",
+    "metrics",
+  ]];
+  for (const [flag, name] of endpoints) {
+    const port = args.findLast((arg) => arg.startsWith(`${flag}=`))?.slice(flag.length + 1);
+    if (port === undefined || Number(port) === 0) continue;
+    const settled = new RegExp(`${name} endpoint listening|cannot serve ${name} on port`);
+    await until(() => settled.test(process.output()), `the ${name} endpoint`);
+  }
 }
 
 /** Resolves once the provider's socket exists; throws with its output if it exits first. */
