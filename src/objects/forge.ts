@@ -55,8 +55,12 @@ interface Forge {
       SEQUENCE: number;
       SET: number;
       BOOLEAN: number;
+      NULL: number;
     };
     fromDer(bytes: string, options: { strict: boolean; decodeBitStrings: boolean }): Asn1;
+    create(tagClass: number, type: number, constructed: boolean, value: string | Asn1[]): Asn1;
+    oidToDer(oid: string): ForgeBuffer;
+    integerToDer(value: number): ForgeBuffer;
     toDer(node: Asn1): ForgeBuffer;
     derToOid(bytes: string): string;
   };
@@ -64,6 +68,12 @@ interface Forge {
     oids: Record<string, string>;
     pbe: { getCipher(oid: string, params: Asn1, password: string | null): Cipher };
     decryptPrivateKeyInfo(encrypted: Asn1, password: string | null): Asn1 | null;
+    /** PBES2 (or PKCS#12 PBE) encryption of a node's DER: `SEQUENCE { algorithm, OCTET STRING }`. */
+    encryptPrivateKeyInfo(
+      node: Asn1,
+      password: string,
+      options: { algorithm: "aes256"; prfAlgorithm: "sha256"; count: number; saltSize: number },
+    ): Asn1;
   };
   pkcs12: {
     generateKey(
