@@ -37,7 +37,13 @@ export function matchingNames(listed: readonly ListedObject[], pattern: string, 
  * identity may read each secret by name (`get`) yet not list them (`list`).
  */
 export function listingFailure(error: unknown, signal: AbortSignal): FailureDescription {
-  const failure = describeAzureError(error, signal);
+  const described = describeAzureError(error, signal);
+  // The SDK's pager keeps the status and the service's error code, not its message.
+  const text = described.text.replace(
+    /: Pagination failed with unexpected statusCode \d+$/,
+    " to the listing of the vault's secrets",
+  );
+  const failure = { kind: described.kind, text };
   if (failure.kind !== "forbidden") return failure;
   return {
     kind: "forbidden",

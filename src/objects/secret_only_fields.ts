@@ -27,7 +27,7 @@ export function secretFieldsProblem(spec: ObjectSpec): string | undefined {
       spec.objectVersion !== "" && "objectVersion",
       spec.objectVersionHistory > 0 && "objectVersionHistory",
       spec.jmesPath && "jmesPath",
-    ].filter((field) => field !== false);
+    ].filter((field) => typeof field === "string");
     if (misused.length > 0) {
       problems.push(
         `${
