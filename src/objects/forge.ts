@@ -68,12 +68,6 @@ interface Forge {
     oids: Record<string, string>;
     pbe: { getCipher(oid: string, params: Asn1, password: string | null): Cipher };
     decryptPrivateKeyInfo(encrypted: Asn1, password: string | null): Asn1 | null;
-    /** PBES2 (or PKCS#12 PBE) encryption of a node's DER: `SEQUENCE { algorithm, OCTET STRING }`. */
-    encryptPrivateKeyInfo(
-      node: Asn1,
-      password: string,
-      options: { algorithm: "aes256"; prfAlgorithm: "sha256"; count: number; saltSize: number },
-    ): Asn1;
   };
   pkcs12: {
     generateKey(

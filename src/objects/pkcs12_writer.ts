@@ -3,13 +3,18 @@
  * certificate stored as PEM. The layout is OpenSSL 3's default (`openssl pkcs12 -export`):
  * the certificates in one encrypted SafeContents, the key in a shrouded key bag, both with
  * PBES2 (PBKDF2 with HMAC-SHA-256, AES-256-CBC), and a SHA-256 integrity MAC, as Key Vault's
- * own PFX export has one. node-forge does the ASN.1, the key derivations and the ciphers; this
- * module follows RFC 7292's nesting, so certificates keep their exact bytes and EC keys work
- * (forge's own writer takes only its RSA models).
+ * own PFX export has one. node:crypto derives and encrypts, node-forge encodes the ASN.1 and
+ * derives the MAC key (RFC 7292's derivation, which node:crypto lacks); this module follows
+ * RFC 7292's nesting, so certificates keep their exact bytes and EC keys work (forge's own
+ * writer takes only its RSA models).
+ *
+ * The salts and IVs are derived from the content instead of drawn at random: with an empty
+ * password they protect nothing, and the same certificate then always gives the same file, so
+ * the driver does not rewrite it (and wake its readers) at every rotation poll.
  */
 import { Buffer } from "node:buffer";
-import { createHash, randomBytes } from "node:crypto";
-import { type Asn1, encodeAsn1, forge, parseAsn1, toBinary } from "./forge.ts";
+import { createCipheriv, createHash, createHmac, pbkdf2Sync } from "node:crypto";
+import { type Asn1, encodeAsn1, forge, toBinary } from "./forge.ts";
 
 /** What a PFX is built from: the key and the certificates, leaf first. */
 export interface Pkcs12Input {
@@ -30,9 +35,13 @@ const OID = {
   x509Certificate: "1.2.840.113549.1.9.22.1",
   localKeyId: "1.2.840.113549.1.9.21",
   sha256: "2.16.840.1.101.3.4.2.1",
+  pbes2: "1.2.840.113549.1.5.13",
+  pbkdf2: "1.2.840.113549.1.5.12",
+  hmacWithSha256: "1.2.840.113549.2.9",
+  aes256Cbc: "2.16.840.1.101.3.4.1.42",
 };
 
-/** The empty password: PBES2 derives from its (no) bytes; the MAC from its BMPString form. */
+/** The empty password: PBES2 derives from its (no) bytes; the MAC from its BMPString form (forge's ""). */
 const PASSWORD = "";
 
 const { Class, Type } = forge.asn1;
@@ -48,20 +57,39 @@ const der = (node: Asn1) => toBinary(encodeAsn1(node));
 
 /** Builds the DER bytes of a PFX holding `input`, protected by an empty password. */
 export function writePkcs12(input: Pkcs12Input): Uint8Array {
+  const salts = new SaltSource(input);
   // OpenSSL marks the key and its certificate with the same id, the certificate's SHA-1.
   const localKeyId = toBinary(createHash("sha1").update(input.certificates[0]).digest());
   const certificates = input.certificates.map((certificate, i) =>
     certificateBag(certificate, i === 0 ? localKeyId : undefined)
   );
   const authenticatedSafe = der(sequence([
-    encryptedContentInfo(sequence(certificates)),
-    dataContentInfo(sequence([keyBag(input.key, localKeyId)])),
+    encryptedContentInfo(sequence(certificates), salts),
+    dataContentInfo(sequence([keyBag(input.key, localKeyId, salts)])),
   ]));
   return encodeAsn1(sequence([
     integer(3),
     sequence([oid(OID.data), explicit(octets(authenticatedSafe))]),
-    macData(authenticatedSafe),
+    macData(authenticatedSafe, salts.next("mac salt", 16)),
   ]));
+}
+
+/**
+ * Salts and IVs as HMAC-SHA-256 of a label, keyed by a digest of the key and certificates:
+ * the same input gives the same bytes, different inputs different ones.
+ */
+class SaltSource {
+  readonly #key: Buffer;
+
+  constructor(input: Pkcs12Input) {
+    const digest = createHash("sha256").update(input.key);
+    for (const certificate of input.certificates) digest.update(certificate);
+    this.#key = digest.digest();
+  }
+
+  next(label: string, length: number): Buffer {
+    return createHmac("sha256", this.#key).update(label).digest().subarray(0, length);
+  }
 }
 
 function bagAttributes(localKeyId: string | undefined): Asn1[] {
@@ -74,35 +102,51 @@ function certificateBag(certificate: Uint8Array, localKeyId: string | undefined)
   return sequence([oid(OID.certBag), explicit(bag), ...bagAttributes(localKeyId)]);
 }
 
-function keyBag(key: Uint8Array, localKeyId: string): Asn1 {
-  const shrouded = forge.pki.encryptPrivateKeyInfo(parseAsn1(key), PASSWORD, encryption());
+/** A shrouded key bag: the PKCS#8 key as an EncryptedPrivateKeyInfo. */
+function keyBag(key: Uint8Array, localKeyId: string, salts: SaltSource): Asn1 {
+  const { algorithm, ciphertext } = pbes2Encrypt(key, salts, "key");
+  const shrouded = sequence([algorithm, octets(ciphertext)]);
   return sequence([oid(OID.shroudedKeyBag), explicit(shrouded), ...bagAttributes(localKeyId)]);
 }
 
-function encryption() {
-  return { algorithm: "aes256", prfAlgorithm: "sha256", count: PKCS12_ITERATIONS, saltSize: 16 } as const;
+/**
+ * PBES2 (RFC 8018) with the empty password: PBKDF2 with HMAC-SHA-256 and AES-256-CBC, the
+ * parameters written as OpenSSL 3 writes them (no key length).
+ */
+function pbes2Encrypt(
+  plaintext: Uint8Array,
+  salts: SaltSource,
+  label: string,
+): { algorithm: Asn1; ciphertext: string } {
+  const salt = salts.next(`${label} salt`, 16);
+  const iv = salts.next(`${label} iv`, 16);
+  const key = pbkdf2Sync(Buffer.alloc(0), salt, PKCS12_ITERATIONS, 32, "sha256");
+  const cipher = createCipheriv("aes-256-cbc", key, iv);
+  const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+  const prf = sequence([oid(OID.hmacWithSha256), forge.asn1.create(Class.UNIVERSAL, Type.NULL, false, "")]);
+  const kdf = sequence([
+    oid(OID.pbkdf2),
+    sequence([octets(toBinary(salt)), integer(PKCS12_ITERATIONS), prf]),
+  ]);
+  const scheme = sequence([oid(OID.aes256Cbc), octets(toBinary(iv))]);
+  return { algorithm: sequence([oid(OID.pbes2), sequence([kdf, scheme])]), ciphertext: toBinary(ciphertext) };
 }
 
 function dataContentInfo(safeContents: Asn1): Asn1 {
   return sequence([oid(OID.data), explicit(octets(der(safeContents)))]);
 }
 
-/**
- * An EncryptedData ContentInfo of `safeContents`. forge's PBES2 encryption returns the
- * algorithm and ciphertext as an EncryptedPrivateKeyInfo; the same two parts make an
- * EncryptedContentInfo, whose ciphertext is `[0] IMPLICIT OCTET STRING`.
- */
-function encryptedContentInfo(safeContents: Asn1): Asn1 {
-  const encrypted = forge.pki.encryptPrivateKeyInfo(safeContents, PASSWORD, encryption());
-  const [algorithm, ciphertext] = encrypted.value as Asn1[];
-  const content = forge.asn1.create(Class.CONTEXT_SPECIFIC, 0, false, ciphertext.value as string);
+/** An EncryptedData ContentInfo of `safeContents`; the ciphertext is `[0] IMPLICIT OCTET STRING`. */
+function encryptedContentInfo(safeContents: Asn1, salts: SaltSource): Asn1 {
+  const { algorithm, ciphertext } = pbes2Encrypt(encodeAsn1(safeContents), salts, "certificates");
+  const content = forge.asn1.create(Class.CONTEXT_SPECIFIC, 0, false, ciphertext);
   const encryptedData = sequence([integer(0), sequence([oid(OID.data), algorithm, content])]);
   return sequence([oid(OID.encryptedData), explicit(encryptedData)]);
 }
 
 /** The integrity MAC: HMAC-SHA-256 of the AuthenticatedSafe under RFC 7292's key derivation (ID 3). */
-function macData(authenticatedSafe: string): Asn1 {
-  const salt = toBinary(new Uint8Array(randomBytes(16)));
+function macData(authenticatedSafe: string, saltBytes: Buffer): Asn1 {
+  const salt = toBinary(saltBytes);
   const sha256 = forge.md.sha256!;
   const key = forge.pkcs12.generateKey(
     PASSWORD,
@@ -112,12 +156,15 @@ function macData(authenticatedSafe: string): Asn1 {
     32,
     sha256.create(),
   );
-  const hmac = forge.hmac.create();
-  hmac.start(sha256.create(), key);
-  hmac.update(authenticatedSafe);
-  const digest = hmac.getMac().getBytes();
+  const digest = createHmac("sha256", Buffer.from(key.getBytes(), "binary")).update(
+    Buffer.from(authenticatedSafe, "binary"),
+  ).digest();
   const algorithm = sequence([oid(OID.sha256), forge.asn1.create(Class.UNIVERSAL, Type.NULL, false, "")]);
-  return sequence([sequence([algorithm, octets(digest)]), octets(salt), integer(PKCS12_ITERATIONS)]);
+  return sequence([
+    sequence([algorithm, octets(toBinary(digest))]),
+    octets(salt),
+    integer(PKCS12_ITERATIONS),
+  ]);
 }
 
 /** The PFX as the standard base64 text Key Vault stores a PKCS#12 certificate as. */

@@ -455,6 +455,12 @@ async function checkPfxFromPem(world: World) {
     "GET demo-vault /secrets/self-ec-pem/",
   ]);
 
+  // The same certificate gives the same bytes on the next mount: the driver has nothing to rewrite.
+  const again = await mount(world, [
+    { objectName: "chain3-pem", objectType: "secret", objectFormat: "pfx", objectEncoding: "base64" },
+  ]);
+  assert.deepEqual(again.files[0].contents, binary.contents);
+
   const path = `${world.dir}/chain3.pfx`;
   await Deno.writeFile(path, binary.contents);
   // OpenSSL 3 with its default providers, empty password: the MAC verifies and both parts decrypt.

@@ -99,6 +99,24 @@ Deno.test("certificate secret: objectFormat pfx of a PEM certificate is a PFX of
   const expected = await Promise.all(v.chainOrder.map(async (path) => derOf(await Deno.readTextFile(path))));
   assert.deepEqual(back.certificates.map(hex), expected.map(hex));
   assert.equal(toPkcs8Pem(back.keys[0]), toPkcs8Pem(derOf(await Deno.readTextFile(v.keyPath!))));
+  // The same certificate gives the same file, so the driver does not rewrite it at every rotation poll;
+  // another certificate gets other salts.
+  const again = certificateSecretFiles(
+    spec({ objectFormat: "pfx" }),
+    v.value,
+    "application/x-pem-file",
+    context(),
+  );
+  assert.deepEqual(again[0].contents, files[2].contents);
+  const other = material.certificates.get("self-ec-pem")!.versions[0];
+  const [otherPfx] = certificateSecretFiles(
+    spec({ objectFormat: "pfx" }),
+    other.value,
+    "application/x-pem-file",
+    context(),
+  );
+  const salt = (pfx: Uint8Array) => Buffer.from(text(pfx), "base64").subarray(-20, -4).toString("hex");
+  assert.notEqual(salt(otherPfx.contents), salt(files[2].contents));
 });
 
 Deno.test("certificate secret: a PEM that cannot make a PFX names what is missing, never the value", async () => {
