@@ -185,6 +185,19 @@ async function checkJsonFieldInput(world: World) {
       [item([{ path: "a.[", objectAlias: "x" }])],
       `${label}: jmesPath[0]: path "a.[" is not a JMESPath expression: Syntax error: invalid token (EOF): ""`,
     ],
+    // Expressions whose results can outgrow the secret are refused: the provider serves the whole node.
+    [
+      [item([{ path: "[*].[@,@,@,@,@,@,@,@][].[@,@,@,@,@,@,@,@][].[@,@][]", objectAlias: "x" }])],
+      `${label}: jmesPath[0]: path "[*].[@,@,@,@,@,@,@,@][].[@,@,@,@,@,@,@,@][].[@,@][]" selects more than 64 values per value through its multi-selects ([a, b], {a: a}), which can make a result far larger than the secret: not evaluated`,
+    ],
+    [
+      [item([{ path: "[*].[@, $]", objectAlias: "x" }])],
+      `${label}: jmesPath[0]: path "[*].[@, $]" uses the root reference ($) or a variable, which can make a result far larger than the secret: not evaluated`,
+    ],
+    [
+      [item([{ path: "pad_left(username, `1000000000`)", objectAlias: "x" }])],
+      `${label}: jmesPath[0]: path "pad_left(username, \`1000000000\`)" uses pad_left(), which can make a result far larger than the secret: not evaluated`,
+    ],
     [[item([{ path: "a" }])], `${label}: jmesPath[0] (path "a"): objectAlias is required`],
     [[item([{ objectAlias: "x" }])], `${label}: jmesPath[0]: path is required`],
     [
