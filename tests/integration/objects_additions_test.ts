@@ -202,7 +202,7 @@ async function checkJsonFieldInput(world: World) {
     [[item([{ objectAlias: "x" }])], `${label}: jmesPath[0]: path is required`],
     [
       [item([{ path: "a", objectAlias: "../x" }])],
-      `${label}: jmesPath[0] (path "a"): file name must not contain '..'`,
+      `${label}: jmesPath[0] (path "a"): file name "../x" must not contain '..'`,
     ],
     [[item("username")], `${label}: jmesPath must be a list of {path, objectAlias} entries, got a string`],
     // A field that collides with the object's own file, with another field, with another object.
