@@ -510,17 +510,26 @@ async function checkPfxFromPem(world: World) {
   assert.equal(pemBlocks(ecKey).join(""), await run(["pkey", "-in", ecFixture.keyPath!]));
 }
 
-/** What `openssl pkcs12 -info` says about the structure (on stderr); it fails if the MAC does not verify. */
+/**
+ * What `openssl pkcs12 -info` says about the structure (on stderr) with the empty password; it
+ * fails if the MAC does not verify, as it must with any other password.
+ */
 async function opensslInfo(path: string): Promise<string> {
-  const command = new Deno.Command("openssl", {
-    args: ["pkcs12", "-info", "-in", path, "-passin", "pass:", "-noenc", "-nokeys", "-nocerts"],
-    stdout: "null",
-    stderr: "piped",
-  });
-  const { success, stderr } = await command.output();
-  const info = decoder.decode(stderr);
-  assert.ok(success, info);
-  return info;
+  const info = async (password: string) => {
+    const command = new Deno.Command("openssl", {
+      args: ["pkcs12", "-info", "-in", path, "-passin", `pass:${password}`, "-noenc", "-nokeys", "-nocerts"],
+      stdout: "null",
+      stderr: "piped",
+    });
+    const { success, stderr } = await command.output();
+    return { success, text: decoder.decode(stderr) };
+  };
+  const wrong = await info("wrong");
+  assert.equal(wrong.success, false);
+  assert.match(wrong.text, /Mac verify error/);
+  const empty = await info("");
+  assert.ok(empty.success, empty.text);
+  return empty.text;
 }
 
 /** The PEM blocks of openssl's output, without its "Bag Attributes" lines. */
