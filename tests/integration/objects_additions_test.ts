@@ -13,6 +13,7 @@ import { text } from "../harness/bytes.ts";
 import { providerClient, type ProviderClientHandle } from "../harness/grpc_client.ts";
 import { startProviderProcess } from "../harness/provider_process.ts";
 import { mountRequest, type ObjectEntry } from "../harness/spc.ts";
+import { certificateSecretFiles } from "../../src/objects/certificate_secret.ts";
 import { readPkcs12 } from "../../src/objects/pkcs12.ts";
 import { toPkcs8Pem } from "../../src/objects/private_key.ts";
 import { SEED, SP } from "./fixtures.ts";
@@ -37,8 +38,40 @@ const APP_SECRETS = [
   { name: "apple", versions: [{ version: "e1", value: "apple-value" }] },
 ];
 
+/**
+ * A certificate stored as PKCS#12 whose PFX is the one this provider builds from `chain3-pem`:
+ * mounting it as PEM reads our PFX back through our own PFX → PEM path, over the socket.
+ */
+async function builtPfxCertificate(material: Material) {
+  const fixture = material.certificates.get("chain3-pem")!.versions.at(-1)!;
+  const spec = {
+    index: 0,
+    objectName: "chain3-pem",
+    objectAlias: "",
+    objectType: "secret",
+    objectVersion: "",
+    objectVersionHistory: 0,
+    objectFormat: "pfx" as const,
+    objectEncoding: "utf-8" as const,
+    fileName: "chain3-pem",
+  };
+  const context = { constructPemChain: true, writeCertAndKeyInSeparateFiles: false, warn: () => {} };
+  const [pfx] = certificateSecretFiles(spec, fixture.value, "application/x-pem-file", context);
+  const leaf = await Deno.readTextFile(fixture.leafPath);
+  return {
+    name: "rebuilt-pfx",
+    versions: [{
+      version: "9f9f",
+      cer: leaf.replace(/-----[^-]+-----|\s/g, ""),
+      value: text(pfx.contents),
+      contentType: "application/x-pkcs12",
+    }],
+  };
+}
+
 async function seedWith(material: Material) {
   const { certificates } = await materialSeed(material);
+  certificates.push(await builtPfxCertificate(material));
   const vault = SEED.vaults[0];
   return {
     ...SEED,
@@ -502,6 +535,9 @@ async function checkPfxFromPem(world: World) {
   const back = readPkcs12(binary.contents);
   assert.equal(back.keys.map(toPkcs8Pem).join(""), await run(["pkey", "-in", fixture.keyPath!]));
   assert.deepEqual(back.certificates.length, 3);
+  // And through the socket: the same PFX stored as a PKCS#12 certificate mounts as the key then the chain.
+  const rebuilt = await mount(world, [{ objectName: "rebuilt-pfx", objectType: "secret" }]);
+  assert.equal(text(rebuilt.files[0].contents), (await run(["pkey", "-in", fixture.keyPath!])) + expected);
 
   const selfPath = `${world.dir}/self.pfx`;
   await Deno.writeFile(selfPath, selfSigned.contents);
