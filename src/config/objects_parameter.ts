@@ -39,7 +39,7 @@ const MAX_VERSION_HISTORY = 1000;
  * most hostile text, measured with V8's interpreter only (`--lite-mode`), the slowest
  * setting. 1,000 objects of five fields each take 170 KB.
  */
-const MAX_OBJECTS = 1000;
+export const MAX_OBJECTS = 1000;
 const MAX_OBJECTS_BYTES = 256 * 1024;
 /** The YAML tokens of the `objects` parameter and all its items (1,000 five-field objects: about 43,000). */
 const MAX_OBJECTS_TOKENS = 50_000;

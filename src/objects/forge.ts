@@ -100,7 +100,7 @@ export interface ForgePemMessage {
 export const forge = forgeRoot as unknown as Forge;
 
 /** Bytes as a forge binary string. */
-function toBinary(bytes: Uint8Array): string {
+export function toBinary(bytes: Uint8Array): string {
   let text = "";
   for (let i = 0; i < bytes.length; i += 0x8000) {
     text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));

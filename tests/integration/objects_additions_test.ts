@@ -8,7 +8,8 @@
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { type Emulator, startEmulator } from "../emulator/emulator.ts";
-import { generateMaterial, type Material, materialSeed, openssl } from "../emulator/material.ts";
+import { generateMaterial, type Material, materialSeed } from "../emulator/material.ts";
+import { openssl } from "../harness/openssl.ts";
 import { text } from "../harness/bytes.ts";
 import { providerClient, type ProviderClientHandle } from "../harness/grpc_client.ts";
 import { startProviderProcess } from "../harness/provider_process.ts";
