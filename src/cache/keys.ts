@@ -37,6 +37,9 @@ export type ObjectKey = Key<"object">;
 /** The key of the listing of an object's versions: a vault key, the object type and name. */
 export type VersionListKey = Key<"versions">;
 
+/** The key of the listing of a vault's objects of one type (an objectName pattern): a vault key and the type. */
+export type ObjectListKey = Key<"objects">;
+
 /**
  * One token request of one credential: the scopes and the options that change the token
  * (tenant, claims, continuous access evaluation). Requests with the same key share one exchange.
@@ -86,6 +89,11 @@ export function versionListKey(
   fields: Pick<ObjectFields, "objectType" | "objectName">,
 ): VersionListKey {
   return encode(["versions", vault, fields.objectType, fields.objectName]);
+}
+
+/** The key of the listing of every object of `objectType` in a vault. */
+export function objectListKey(vault: VaultKey, objectType: string): ObjectListKey {
+  return encode(["objects", vault, objectType]);
 }
 
 /** What decides the token a credential returns, besides the credential itself. */

@@ -24,7 +24,8 @@ function lazyObjectLines(spc: SecretProviderClassDocument): (where: string) => n
   const text = parameters?.parameters?.objects;
   let parsed: ReturnType<typeof parseLocatedStrings> | undefined;
   return (where) => {
-    const match = /^objects(\.array(?:\[(\d+)\](?:\.(\w+))?)?)?$/.exec(where);
+    // `objects.array[2].objectAlias`, or a field of a list inside an object: `….jmesPath[0].path`.
+    const match = /^objects(\.array(?:\[(\d+)\](?:\.(\w+)(?:\[(\d+)\](?:\.(\w+))?)?)?)?)?$/.exec(where);
     if (!match || textLine === undefined || typeof text !== "string") return keyLine;
     parsed ??= parseLocatedStrings(text);
     if (parsed.error !== undefined || match[1] === undefined) return keyLine;
@@ -37,7 +38,13 @@ function lazyObjectLines(spc: SecretProviderClassDocument): (where: string) => n
     const itemText = Array.isArray(array) ? array[index] : undefined;
     if (match[3] === undefined || itemTextLine === undefined || typeof itemText !== "string") return itemLine;
     const item = parseLocatedStrings(itemText);
-    const fieldLine = item.error === undefined ? item.lineOf([match[3]]) : undefined;
+    // The deepest part of the path that has a line: a missing field falls back to its entry.
+    const field: (string | number)[] = [match[3]];
+    if (match[4] !== undefined) field.push(Number(match[4]));
+    if (match[5] !== undefined) field.push(match[5]);
+    const fieldLine = item.error === undefined
+      ? field.map((_, i) => item.lineOf(field.slice(0, field.length - i))).find((line) => line !== undefined)
+      : undefined;
     return fieldLine === undefined ? itemLine : textLine + itemTextLine - 1 + fieldLine - 1;
   };
 }

@@ -96,11 +96,23 @@ export function lintSecretProviderClass(
   }
 
   const files = inspection.objects.flatMap(basePaths);
-  const outputs = secretObjectFiles(inspection, options.mount.writeCertAndKeyInSeparateFiles);
-  if (!outputs && inputs.secretObjects !== undefined) {
+  // A pattern's files are named after the secrets it matches: known only when the vault is listed.
+  const patterns = inspection.objects.filter((spec) => spec.namePattern);
+  for (const spec of patterns) {
+    const folder = spec.objectAlias ? ` in the folder ${JSON.stringify(spec.objectAlias)}` : "";
     notes.push(
-      "secretObjects[].data[].objectName not matched against the files: an objects entry could not be read",
+      `objectName pattern ${JSON.stringify(spec.objectName)}: one file per matching secret${folder}, ` +
+        "named after it; the files are known only when the vault is listed",
     );
+  }
+  const outputs = patterns.length > 0
+    ? undefined
+    : secretObjectFiles(inspection, options.mount.writeCertAndKeyInSeparateFiles);
+  if (!outputs && inputs.secretObjects !== undefined) {
+    const why = patterns.length > 0
+      ? "a pattern's files are not known"
+      : "an objects entry could not be read";
+    notes.push(`secretObjects[].data[].objectName not matched against the files: ${why}`);
   }
   for (const { path, diagnostic } of checkSecretObjects(inputs.secretObjects, outputs)) {
     problems.push({ ...diagnostic, line: spc.lineOf(path) });

@@ -15,6 +15,7 @@ import { ConfigProblem, ProblemList } from "./problems.ts";
 import { DecodedMountRequest } from "./request.ts";
 import { orList } from "../text/or_list.ts";
 import { suggestName } from "../text/suggest.ts";
+import { vaultNameProblem, vaultUrl } from "./vault_name.ts";
 
 /** Pod-info keys the driver adds to the attributes. */
 export const POD_NAME = "csi.storage.k8s.io/pod.name";
@@ -52,6 +53,14 @@ export interface MountConfig {
   readonly objects: readonly ObjectSpec[];
   /** The mode for files whose object sets no filePermission. */
   readonly defaultFileMode: number;
+}
+
+/**
+ * The URL of the vault an object is read from: its own `keyvaultName` when it has one (same
+ * cloud, same identity), else the class's.
+ */
+export function objectVaultUrl(config: MountConfig, spec: ObjectSpec): string {
+  return spec.keyvaultName ? vaultUrl(spec.keyvaultName, config.cloud.keyVaultDnsSuffix) : config.vaultUrl;
 }
 
 /** What reading a config needs from outside: the default cloud and a file reader. */
@@ -136,7 +145,7 @@ export function readMountConfig(
     rejectedObjects,
     config: {
       keyvaultName,
-      vaultUrl: `https://${keyvaultName}.${cloud.keyVaultDnsSuffix}`,
+      vaultUrl: vaultUrl(keyvaultName, cloud.keyVaultDnsSuffix),
       cloud,
       identityMode: selectIdentityMode(switchesOn, identityParameters),
       identity: {
@@ -167,17 +176,8 @@ function checkOneIdentityMode(enabled: readonly string[], problems: ProblemList)
 }
 
 function checkVaultName(name: string, problems: ProblemList): void {
-  // A vault URL or host name is the most common wrong value: name the vault it contains.
-  const fromUrl = /^(?:https?:\/\/)?([-A-Za-z0-9]{3,24})\.vault\./i.exec(name)?.[1];
-  const hint = fromUrl ? ` (keyvaultName is the vault's name, not its URL: did you mean "${fromUrl}"?)` : "";
-  const invalid = `failed to get vault: Invalid vault name: ${JSON.stringify(name)}`;
-  if (name === "") {
-    problems.error("keyvaultName", "keyvaultName is not provided");
-  } else if (name.length < 3 || name.length > 24) {
-    problems.error("keyvaultName", `${invalid}, must be between 3 and 24 chars${hint}`, fromUrl);
-  } else if (!/^[-A-Za-z0-9]+$/.test(name)) {
-    problems.error("keyvaultName", `${invalid}, must match [-a-zA-Z0-9]{3,24}${hint}`, fromUrl);
-  }
+  const problem = vaultNameProblem(name);
+  if (problem) problems.error("keyvaultName", problem.message, problem.suggestion);
 }
 
 function readCloud(

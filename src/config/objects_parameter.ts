@@ -1,4 +1,7 @@
-import { ObjectEncoding, ObjectFormat, ObjectSpec } from "./object_spec.ts";
+import { JsonField, ObjectEncoding, ObjectFormat, objectLabel, ObjectSpec } from "./object_spec.ts";
+import { jmesPathProblem } from "./jmespath.ts";
+import { isNamePattern, namePatternProblem } from "./name_pattern.ts";
+import { vaultNameProblem } from "./vault_name.ts";
 import { filePathProblem } from "./paths.ts";
 import { ProblemList } from "./problems.ts";
 import { suggestName } from "../text/suggest.ts";
@@ -16,7 +19,14 @@ const OBJECT_FIELDS = [
   "objectFormat",
   "objectEncoding",
   "filePermission",
+  "keyvaultName",
+  "jmesPath",
 ] as const;
+
+/** The fields of one `jmesPath` entry, as AWS's provider spells them. */
+export const JSON_FIELD_FIELDS = ["path", "objectAlias"] as const;
+/** The most `jmesPath` entries one object has: each is a file. */
+export const MAX_JSON_FIELDS = 100;
 
 const FORMATS: readonly ObjectFormat[] = ["pem", "pfx"];
 const ENCODINGS: readonly ObjectEncoding[] = ["utf-8", "base64", "hex"];
@@ -29,7 +39,7 @@ const MAX_VERSION_HISTORY = 1000;
  * most hostile text, measured with V8's interpreter only (`--lite-mode`), the slowest
  * setting. 1,000 objects of five fields each take 170 KB.
  */
-const MAX_OBJECTS = 1000;
+export const MAX_OBJECTS = 1000;
 const MAX_OBJECTS_BYTES = 256 * 1024;
 /** The YAML tokens of the `objects` parameter and all its items (1,000 five-field objects: about 43,000). */
 const MAX_OBJECTS_TOKENS = 50_000;
@@ -147,15 +157,25 @@ function parseObject(
   const objectAlias = read("objectAlias");
   const objectType = read("objectType");
   const objectVersion = read("objectVersion");
-  const label = `objectType:${objectType}, objectName:${objectName}, objectVersion:${objectVersion}`;
-  const fail = (field: string, message: string) =>
-    problems.error(`${where}.${field}`, `failed to get ${label}: ${message}`);
+  const keyvaultName = read("keyvaultName");
+  const label = objectLabel({ objectType, objectName, objectVersion, keyvaultName });
+  const fail = (field: string, message: string, suggestion?: string) =>
+    problems.error(`${where}.${field}`, `failed to get ${label}: ${message}`, suggestion);
 
   if (objectName === "") fail("objectName", "objectName is required");
   if (objectType === "") fail("objectType", "objectType is required: secret, key, or cert");
+  const namePattern = isNamePattern(objectName);
+  const patternProblem = namePattern ? namePatternProblem(objectName) : undefined;
+  if (patternProblem) fail("objectName", patternProblem);
   const fileName = objectAlias || objectName;
-  const pathProblem = fileName === "" ? undefined : filePathProblem(fileName);
+  // A pattern's files are named after the secrets it matches (inside the alias folder, if any).
+  const pathProblem = fileName === "" || (namePattern && !objectAlias)
+    ? undefined
+    : filePathProblem(fileName);
   if (pathProblem) fail(objectAlias ? "objectAlias" : "objectName", pathProblem);
+  const vaultProblem = keyvaultName === "" ? undefined : vaultNameProblem(keyvaultName);
+  if (vaultProblem) fail("keyvaultName", vaultProblem.message, vaultProblem.suggestion);
+  const jmesPath = readJsonFields(fields.jmesPath, `${where}.jmesPath`, fail, problems);
   const objectFormat = readChoice(read("objectFormat"), FORMATS, "pem", "objectFormat", fail);
   const encodingText = read("objectEncoding");
   const objectEncoding = readChoice(encodingText, ENCODINGS, "utf-8", "objectEncoding", fail);
@@ -175,8 +195,55 @@ function parseObject(
     objectEncodingSet: encodingText !== "",
     filePermission,
     fileName,
+    ...(keyvaultName ? { keyvaultName } : {}),
+    ...(jmesPath.length > 0 ? { jmesPath } : {}),
+    ...(namePattern ? { namePattern } : {}),
   };
   return { spec, valid: problems.errors.length === before };
+}
+
+/**
+ * Reads `jmesPath`: a list of `{path, objectAlias}` mappings, as AWS's provider takes it. Each
+ * path must compile and each alias be a valid file path; collisions are judged with the other
+ * files of the mount (plan.ts).
+ */
+function readJsonFields(
+  value: unknown,
+  where: string,
+  fail: (field: string, message: string) => void,
+  problems: ProblemList,
+): JsonField[] {
+  if (value === undefined || value === null || value === "") return [];
+  if (!Array.isArray(value)) {
+    fail("jmesPath", `jmesPath must be a list of {path, objectAlias} entries, got ${describe(value)}`);
+    return [];
+  }
+  if (value.length > MAX_JSON_FIELDS) {
+    fail("jmesPath", `jmesPath lists ${value.length} entries; at most ${MAX_JSON_FIELDS} are read`);
+    return [];
+  }
+  const fields: JsonField[] = [];
+  value.forEach((entry, index) => {
+    const at = `jmesPath[${index}]`;
+    if (!isMap(entry)) {
+      fail(at, `each jmesPath entry must be a mapping with path and objectAlias, got ${describe(entry)}`);
+      return;
+    }
+    warnUnknownKeys(entry, JSON_FIELD_FIELDS, `${where}[${index}]`, "jmesPath field", problems);
+    const path = readScalar(entry, "path", `${where}[${index}]`, problems);
+    const objectAlias = readScalar(entry, "objectAlias", `${where}[${index}]`, problems);
+    const pathProblem = path === "" ? "path is required" : jmesPathProblem(path);
+    if (pathProblem) {
+      fail(
+        `${at}.path`,
+        path === "" ? `${at}: ${pathProblem}` : `${at}: path ${JSON.stringify(path)} ${pathProblem}`,
+      );
+    }
+    const aliasProblem = objectAlias === "" ? "objectAlias is required" : filePathProblem(objectAlias);
+    if (aliasProblem) fail(`${at}.objectAlias`, `${at} (path ${JSON.stringify(path)}): ${aliasProblem}`);
+    if (!pathProblem && !aliasProblem) fields.push({ path, objectAlias });
+  });
+  return fields;
 }
 
 function readScalar(
@@ -266,13 +333,23 @@ function readHistory(value: string, fail: (field: string, message: string) => vo
 }
 
 function warnUnknownFields(fields: Record<string, unknown>, where: string, problems: ProblemList): void {
+  warnUnknownKeys(fields, OBJECT_FIELDS, where, "object field", problems);
+}
+
+function warnUnknownKeys(
+  fields: Record<string, unknown>,
+  known: readonly string[],
+  where: string,
+  what: string,
+  problems: ProblemList,
+): void {
   for (const key of Object.keys(fields)) {
-    if ((OBJECT_FIELDS as readonly string[]).includes(key)) continue;
-    const suggestion = suggestName(key, OBJECT_FIELDS);
+    if (known.includes(key)) continue;
+    const suggestion = suggestName(key, known);
     const hint = suggestion ? `; did you mean ${JSON.stringify(suggestion)}?` : "";
     problems.warning(
       `${where}.${key}`,
-      `unknown object field ${JSON.stringify(key)} is ignored${hint}`,
+      `unknown ${what} ${JSON.stringify(key)} is ignored${hint}`,
       suggestion,
     );
   }

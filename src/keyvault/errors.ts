@@ -16,6 +16,14 @@ export interface FailureDescription {
   readonly text: string;
 }
 
+/** A failure already described for users (a pattern that matches nothing, …): its description is kept as is. */
+export class DescribedError extends Error {
+  override name = "DescribedError";
+  constructor(readonly failure: FailureDescription) {
+    super(failure.text);
+  }
+}
+
 interface AzureErrorFields {
   name?: string;
   message?: string;

@@ -1,14 +1,22 @@
-import { objectKey, versionListKey } from "../cache/keys.ts";
+import { objectKey, objectListKey, versionListKey } from "../cache/keys.ts";
 import { InFlight } from "../concurrency/in_flight.ts";
 import { mapLimited } from "../concurrency/limiter.ts";
 import { InvalidMountConfigError } from "../errors.ts";
 import { objectLabel } from "../config/object_spec.ts";
 import { conflictingPaths, filePathProblem } from "../config/paths.ts";
 import { CredentialCache } from "../identity/credentials.ts";
-import { describeAzureError } from "../keyvault/errors.ts";
+import { describeAzureError, DescribedError } from "../keyvault/errors.ts";
 import { ObjectError } from "./object_error.ts";
 import { VaultAccess, VaultClients } from "../keyvault/vault_clients.ts";
-import { Fetched, ObjectFormatError, OutputFile, VersionProperties } from "../objects/object_type.ts";
+import { objectVaultUrl } from "../config/mount_config.ts";
+import {
+  Fetched,
+  ListedObject,
+  ObjectFormatError,
+  OutputFile,
+  VersionProperties,
+} from "../objects/object_type.ts";
+import { listingFailure, matchedSecretFailure, matchingNames } from "./name_pattern_objects.ts";
 import { pickVersions } from "../objects/versions.ts";
 import type { Logger } from "../log/logger.ts";
 import type {
@@ -55,6 +63,7 @@ export class Mounter {
   readonly #vaults = new VaultClients(new CredentialCache());
   readonly #inFlight = new InFlight<Fetched<unknown>>();
   readonly #listings = new InFlight<VersionProperties[]>();
+  readonly #objectLists = new InFlight<ListedObject[]>();
 
   constructor(private readonly deps: MounterDependencies) {}
 
@@ -83,7 +92,6 @@ export class Mounter {
         pod: podOf(plan),
       });
     }
-    const vault = this.#vaults.access(plan.config.vaultUrl, plan.identity);
     // All or nothing: once one object failed, the others' work (a token endpoint that is
     // down, asked once per object in turn) only delays the answer.
     const failed = new AbortController();
@@ -92,7 +100,7 @@ export class Mounter {
       plan.objects,
       this.deps.options.objectConcurrency,
       (object) =>
-        this.#mountObject(plan, vault, object, objectSignal).catch((error) => {
+        this.#mountObject(plan, this.#vaultOf(plan, object), object, objectSignal).catch((error) => {
           failed.abort(error);
           throw error;
         }),
@@ -132,7 +140,9 @@ export class Mounter {
     const { spec } = object;
     const started = performance.now();
     try {
-      const output = spec.objectVersionHistory > 1
+      const output = spec.namePattern
+        ? await this.#mountPattern(plan, vault, object, signal)
+        : spec.objectVersionHistory > 1
         ? await this.#mountHistory(plan, vault, object, signal)
         : await this.#mountOne(plan, vault, object, signal);
       this.#observe(object, started);
@@ -140,6 +150,8 @@ export class Mounter {
     } catch (error) {
       const failure = error instanceof ObjectFormatError
         ? { kind: "unsupported" as const, text: error.message }
+        : error instanceof DescribedError
+        ? error.failure
         : describeAzureError(error, signal);
       const objectError = new ObjectError(objectLabel(spec), failure);
       this.#observe(object, started, objectError.message);
@@ -188,6 +200,48 @@ export class Mounter {
     return { files, versions };
   }
 
+  /** The clients of the object's vault: its own keyvaultName's, or the class's. */
+  #vaultOf(plan: MountPlan, object: PlannedObject): VaultAccess {
+    return this.#vaults.access(objectVaultUrl(plan.config, object.spec), plan.identity);
+  }
+
+  /**
+   * An objectName pattern: one listing of the vault's secrets (every page), then each enabled
+   * match mounted as a named secret would be, as `<alias>/<name>` (or `<name>`), with the
+   * object version `secret/<name>`.
+   */
+  async #mountPattern(
+    plan: MountPlan,
+    vault: VaultAccess,
+    object: PlannedObject,
+    signal: AbortSignal,
+  ): Promise<ObjectOutput> {
+    const { spec, type } = object;
+    const listed = await this.#objectLists.run(
+      objectListKey(vault.key, type.type),
+      signal,
+      (shared) => {
+        // checkSpec accepts a pattern only for types that list (secrets).
+        if (!type.listObjects) throw new ObjectFormatError(`objectType ${type.type} cannot be listed`);
+        return type.listObjects(vault, shared);
+      },
+    ).catch((error) => {
+      throw new DescribedError(listingFailure(error, signal));
+    });
+    const names = matchingNames(listed, spec.objectName, spec.keyvaultName || plan.config.keyvaultName);
+    const outputs = await mapLimited(names, this.deps.options.objectConcurrency, (name) => {
+      const fileName = spec.objectAlias ? `${spec.objectAlias}/${name}` : name;
+      const matched = { ...spec, objectName: name, fileName, namePattern: false };
+      return this.#mountOne(plan, vault, { spec: matched, type }, signal).catch((error) => {
+        throw matchedSecretFailure(name, error, signal);
+      });
+    });
+    return {
+      files: outputs.flatMap((output) => output.files),
+      versions: outputs.flatMap((output) => output.versions),
+    };
+  }
+
   #get(
     vault: VaultAccess,
     object: PlannedObject,
@@ -219,6 +273,8 @@ export class Mounter {
         this.deps.logger.warn(message, { object: objectLabel(spec), pod: podOf(plan) }),
     };
     return type.toFiles(spec, value, context).map((file: OutputFile) => {
+      // A file of its own (a jmesPath alias) was checked with the plan.
+      if (file.path !== undefined) return { path: file.path, mode, contents: file.contents, source };
       // A suffix (`.crt`, `.key`) can make a name the plan accepted too long for the driver.
       const problem = file.suffix === "" ? undefined : filePathProblem(path + file.suffix);
       if (problem) throw new ObjectFormatError(problem);

@@ -128,8 +128,17 @@ function planObjects(specs: readonly ObjectSpec[], problems: ProblemList): Plann
   return planned;
 }
 
-/** The file paths an object certainly produces (suffixes such as `.crt` come later). */
+/**
+ * The file paths an object certainly produces (suffixes such as `.crt` come later; a name
+ * pattern's files are known only once the vault is listed).
+ */
 export function basePaths(spec: ObjectSpec): string[] {
+  return [...ownPaths(spec), ...(spec.jmesPath ?? []).map((field) => field.objectAlias)];
+}
+
+/** The object's own files: its name, or one per version of a history. */
+function ownPaths(spec: ObjectSpec): string[] {
+  if (spec.namePattern) return [];
   if (spec.objectVersionHistory <= 1) return [spec.fileName];
   return Array.from({ length: spec.objectVersionHistory }, (_, i) => `${spec.fileName}/${i}`);
 }
@@ -138,7 +147,7 @@ export function basePaths(spec: ObjectSpec): string[] {
 function checkPlannedPaths(specs: readonly ObjectSpec[], problems: ProblemList): void {
   const earlier = new PathSet();
   for (const spec of specs) {
-    const paths = basePaths(spec);
+    const paths = ownPaths(spec);
     const field = spec.objectAlias ? "objectAlias" : "objectName";
     // The name itself was checked; the files of a history (`name/0`…) are one element longer.
     const problem = paths.map(filePathProblem).find((found) => found);
@@ -157,6 +166,21 @@ function checkPlannedPaths(specs: readonly ObjectSpec[], problems: ProblemList):
       continue;
     }
     for (const path of paths) earlier.add(path);
+    checkJsonFieldPaths(spec, earlier, problems);
+  }
+}
+
+/** Adds the files of an object's `jmesPath` fields, reporting each that collides at its alias. */
+function checkJsonFieldPaths(spec: ObjectSpec, earlier: PathSet, problems: ProblemList): void {
+  for (const [index, field] of (spec.jmesPath ?? []).entries()) {
+    const conflict = earlier.add(field.objectAlias);
+    if (!conflict) continue;
+    problems.error(
+      `objects.array[${spec.index}].jmesPath[${index}].objectAlias`,
+      `failed to get ${objectLabel(spec)}: jmesPath[${index}] (path ${JSON.stringify(field.path)}): ${
+        conflictMessage(conflict)
+      }`,
+    );
   }
 }
 

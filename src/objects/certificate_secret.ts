@@ -10,6 +10,7 @@ import { decodeContent } from "./encoding.ts";
 import { FormatContext, ObjectFormatError, OutputFile } from "./object_type.ts";
 import { encodePem, encodePemBlocks } from "./pem.ts";
 import { readPemBlocks } from "./pem_reader.ts";
+import { pemToPkcs12 } from "./pem_to_pkcs12.ts";
 import { readPkcs12 } from "./pkcs12.ts";
 import { toPkcs8Pem } from "./private_key.ts";
 
@@ -32,6 +33,8 @@ interface PemParts {
  *   leaf → root when `--construct-pem-chain` is on);
  * - PKCS#12, objectFormat pfx: the value as stored (base64 text; `objectEncoding: base64`
  *   makes it the binary .pfx). The `.crt` and `.key` files hold the PEM conversion.
+ * - PEM, objectFormat pfx: a PKCS#12 built from the key and the chain (pem_to_pkcs12.ts),
+ *   written like the stored one; `.crt` and `.key` hold the PEM as for objectFormat pem.
  * objectEncoding decodes the file itself; `.crt` and `.key` are always PEM text.
  */
 export function certificateSecretFiles(
@@ -44,12 +47,8 @@ export function certificateSecretFiles(
   let parts: () => PemParts;
   switch (contentType) {
     case PEM_CONTENT_TYPE:
-      if (spec.objectFormat === "pfx") {
-        throw new ObjectFormatError(
-          `objectFormat pfx needs a certificate stored as PKCS#12, but this one is stored as PEM (content type ${PEM_CONTENT_TYPE}); use objectFormat pem`,
-        );
-      }
-      main = value;
+      // pfx: the PKCS#12 Key Vault would have stored, built from the key and the chain.
+      main = spec.objectFormat === "pfx" ? pemToPkcs12(value, context) : value;
       parts = () => splitPem(value);
       break;
     case PKCS12_CONTENT_TYPE: {

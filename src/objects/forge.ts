@@ -55,8 +55,12 @@ interface Forge {
       SEQUENCE: number;
       SET: number;
       BOOLEAN: number;
+      NULL: number;
     };
     fromDer(bytes: string, options: { strict: boolean; decodeBitStrings: boolean }): Asn1;
+    create(tagClass: number, type: number, constructed: boolean, value: string | Asn1[]): Asn1;
+    oidToDer(oid: string): ForgeBuffer;
+    integerToDer(value: number): ForgeBuffer;
     toDer(node: Asn1): ForgeBuffer;
     derToOid(bytes: string): string;
   };
@@ -96,7 +100,7 @@ export interface ForgePemMessage {
 export const forge = forgeRoot as unknown as Forge;
 
 /** Bytes as a forge binary string. */
-function toBinary(bytes: Uint8Array): string {
+export function toBinary(bytes: Uint8Array): string {
   let text = "";
   for (let i = 0; i < bytes.length; i += 0x8000) {
     text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));

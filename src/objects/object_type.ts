@@ -9,6 +9,12 @@ export interface VersionProperties {
   readonly createdOn?: Date;
 }
 
+/** One object of a vault as a listing of the vault reports it. */
+export interface ListedObject {
+  readonly name: string;
+  readonly enabled: boolean;
+}
+
 /** An object as fetched from Key Vault: its version and what the type needs to format it. */
 export interface Fetched<T> {
   readonly version: string;
@@ -19,6 +25,8 @@ export interface Fetched<T> {
 export interface OutputFile {
   readonly suffix: string;
   readonly contents: Uint8Array;
+  /** A file of its own at this path (a `jmesPath` alias) instead of the object's name + suffix. */
+  readonly path?: string;
 }
 
 /** The provider-wide choices that shape output files (flags). */
@@ -46,6 +54,8 @@ export interface ObjectType<T = unknown> {
   get(vault: VaultAccess, name: string, version: string, signal: AbortSignal): Promise<Fetched<T>>;
   /** Lists every version of the object, following every page. */
   listVersions(vault: VaultAccess, name: string, signal: AbortSignal): Promise<VersionProperties[]>;
+  /** Lists the vault's objects of this type, following every page (types that take a name pattern). */
+  listObjects?(vault: VaultAccess, signal: AbortSignal): Promise<ListedObject[]>;
   /** Turns fetched content into files; throws ObjectFormatError when it cannot. */
   toFiles(spec: ObjectSpec, value: T, context: FormatContext): OutputFile[];
 }

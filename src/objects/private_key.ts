@@ -18,7 +18,13 @@ export function toPkcs8Pem(der: Uint8Array): string {
   return key.export({ type: "pkcs8", format: "pem" }) as string;
 }
 
-function parsePrivateKey(der: Uint8Array): KeyObject {
+/** Re-encodes a DER private key (PKCS#1 RSA, PKCS#8 or SEC1 EC) as unencrypted PKCS#8 DER. */
+export function toPkcs8Der(der: Uint8Array): Uint8Array {
+  return new Uint8Array(parsePrivateKey(der).export({ type: "pkcs8", format: "der" }));
+}
+
+/** Parses a DER private key (PKCS#1 RSA, PKCS#8 or SEC1 EC); ObjectFormatError when it is none. */
+export function parsePrivateKey(der: Uint8Array): KeyObject {
   const bytes = Buffer.from(der);
   for (const type of FORMATS) {
     try {

@@ -1,14 +1,17 @@
 import type { ObjectSpec } from "../config/object_spec.ts";
 import type { VaultAccess } from "../keyvault/vault_clients.ts";
 import { decodeContent } from "./encoding.ts";
+import { jsonFieldFiles } from "./json_fields.ts";
 import {
   Fetched,
   FormatContext,
+  ListedObject,
   ObjectFormatError,
   ObjectType,
   OutputFile,
   VersionProperties,
 } from "./object_type.ts";
+import { secretFieldsProblem } from "./secret_only_fields.ts";
 import { collectVersions } from "./versions.ts";
 
 /** A secret as the files need it. */
@@ -37,7 +40,7 @@ async function loadCertificateSecrets(): Promise<CertificateSecrets> {
 export const secretType: ObjectType<SecretContent> = {
   type: "secret",
 
-  checkSpec: () => undefined,
+  checkSpec: secretFieldsProblem,
 
   async get(
     vault: VaultAccess,
@@ -71,12 +74,30 @@ export const secretType: ObjectType<SecretContent> = {
     );
   },
 
+  async listObjects(vault: VaultAccess, signal: AbortSignal): Promise<ListedObject[]> {
+    const client = await vault.secrets();
+    return await vault.request("secrets", async () => {
+      const listed: ListedObject[] = [];
+      // The SDK pager follows every nextLink; each page is one request.
+      for await (const properties of client.listPropertiesOfSecrets({ abortSignal: signal })) {
+        if (properties.name) listed.push({ name: properties.name, enabled: properties.enabled !== false });
+      }
+      return listed;
+    });
+  },
+
   toFiles(spec: ObjectSpec, content: SecretContent, context: FormatContext): OutputFile[] {
     if (content.certificateKeyId) {
+      if (spec.jmesPath) {
+        throw new ObjectFormatError(
+          "jmesPath needs the secret's value to be JSON, but this secret backs a certificate",
+        );
+      }
       // get() loaded the module: a certificate-backed secret is only ever formatted after it.
       if (!certificateSecrets) throw new Error("certificate-backed secret formatted before it was fetched");
       return certificateSecrets.certificateSecretFiles(spec, content.value, content.contentType, context);
     }
-    return [{ suffix: "", contents: decodeContent(content.value, spec.objectEncoding) }];
+    const file = { suffix: "", contents: decodeContent(content.value, spec.objectEncoding) };
+    return spec.jmesPath ? [file, ...jsonFieldFiles(spec.jmesPath, content.value)] : [file];
   },
 };

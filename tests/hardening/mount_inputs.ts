@@ -95,8 +95,32 @@ function mostly(right: fc.Arbitrary<string>, wrong: fc.Arbitrary<string>): fc.Ar
   return fc.oneof({ arbitrary: right, weight: 8 }, wrong);
 }
 
-const good: Record<string, fc.Arbitrary<string>> = {
-  objectName: fc.oneof(fc.constantFrom("db-password", "api-key"), fc.stringMatching(/^[A-Za-z0-9-]{1,30}$/)),
+/** JMESPath expressions: real ones, broken ones, deep ones, long ones. */
+const jmesExpression = fc.oneof(
+  fc.constantFrom("username", "a.b", "replicas[*].host", "length(@)", "a || b", "`1`", "@", "*", "[0]"),
+  fc.constantFrom("a.[", "users[0", "abs(", "", " ", "a..b", "&", "$x", "let $a = @ in $a"),
+  fc.integer({ min: 1, max: 1_200 }).map((n) => `${"(".repeat(n)}a${")".repeat(n)}`),
+  fc.integer({ min: 1, max: 600 }).map((n) => "[".repeat(n)),
+  fc.stringMatching(/^[a-z.\[\]*0-9@|&`'"(),]{1,20}$/),
+  weird,
+);
+/** One `jmesPath` entry: usually `{path, objectAlias}`, at times mis-keyed or not a mapping. */
+const jmesEntry = fc.oneof(
+  { arbitrary: fc.record({ path: jmesExpression, objectAlias: fc.constant("") }), weight: 6 },
+  fc.dictionary(fc.constantFrom("path", "objectAlias", "Path", "objectalias", "__proto__"), weird, {
+    maxKeys: 3,
+  }),
+  weird,
+);
+
+const good: Record<string, fc.Arbitrary<unknown>> = {
+  objectName: fc.oneof(
+    fc.constantFrom("db-password", "api-key"),
+    fc.stringMatching(/^[A-Za-z0-9-]{1,30}$/),
+    // Name patterns: every secret whose name matches.
+    fc.constantFrom("*", "app-*", "*-key", "a*b*c", "**", "app_*", "*/x", "*".repeat(128)),
+    fc.stringMatching(/^[A-Za-z0-9*-]{1,30}$/),
+  ),
   objectType: fc.oneof(
     { arbitrary: fc.constantFrom("secret", "key", "cert"), weight: 8 },
     fc.constantFrom("Secret", "SECRET", "certificate", ""),
@@ -114,6 +138,33 @@ const good: Record<string, fc.Arbitrary<string>> = {
   objectEncoding: mostly(
     fc.constantFrom("utf-8", "base64", "hex", "HEX"),
     fc.constantFrom("base32", "utf8", ""),
+  ),
+  keyvaultName: mostly(
+    fc.stringMatching(/^[-A-Za-z0-9]{3,24}$/),
+    fc.constantFrom(
+      "ab",
+      "x".repeat(25),
+      "bad_vault",
+      "https://demo.vault.azure.net/",
+      "demo.vault.azure.net",
+      " ",
+    ),
+  ),
+  jmesPath: fc.array(jmesEntry, { maxLength: 4 }).chain((entries) =>
+    // Aliases from the path generator, one per mapping entry that has an objectAlias key.
+    fc.tuple(
+      fc.constant(entries),
+      fc.array(fc.oneof(pathTrick, fc.stringMatching(/^[a-z0-9]{1,8}$/)), {
+        minLength: entries.length,
+        maxLength: entries.length,
+      }),
+    ).map(([list, aliases]) =>
+      list.map((entry, i) =>
+        typeof entry === "object" && entry !== null && "objectAlias" in entry && entry.objectAlias === ""
+          ? { ...entry, objectAlias: aliases[i] }
+          : entry
+      )
+    )
   ),
   filePermission: mostly(
     fc.constantFrom("0644", "644", "0777", "0400", "0000"),

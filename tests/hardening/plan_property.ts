@@ -93,6 +93,7 @@ function checkAccepted(plan: ReturnType<Mounter["plan"]>): void {
     if (spec.filePermission !== undefined) {
       assert.ok(spec.filePermission >= 0 && spec.filePermission <= 0o777);
     }
+    checkAdditions(spec);
     for (const path of basePaths(spec)) {
       const problem = driverPathProblem(path);
       assert.equal(
@@ -110,6 +111,34 @@ function checkAccepted(plan: ReturnType<Mounter["plan"]>): void {
       const folder = parts.slice(0, i).join("/");
       assert.ok(!written.has(folder), `${JSON.stringify(folder)} is a file and a folder`);
     }
+  }
+}
+
+/**
+ * The objects additions keep their rules: an object's own vault is a vault name; a name
+ * pattern is a secret pattern with nothing that names one version, and its folder is a path
+ * the driver writes; JSON fields belong to one version of a secret.
+ */
+function checkAdditions(spec: ReturnType<Mounter["plan"]>["objects"][number]["spec"]): void {
+  if (spec.keyvaultName !== undefined) {
+    assert.ok(
+      /^[-A-Za-z0-9]{3,24}$/.test(spec.keyvaultName),
+      `object vault ${spec.keyvaultName.slice(0, 40)}`,
+    );
+  }
+  assert.equal(spec.namePattern === true, spec.objectName.includes("*"), "a name with * is a pattern");
+  if (spec.namePattern) {
+    assert.equal(spec.objectType, "secret");
+    assert.ok(/^[-A-Za-z0-9*]{1,127}$/.test(spec.objectName), `pattern ${spec.objectName.slice(0, 40)}`);
+    assert.equal(spec.objectVersion, "");
+    assert.equal(spec.objectVersionHistory, 0);
+    assert.equal(spec.jmesPath, undefined);
+    if (spec.objectAlias) assert.equal(driverPathProblem(spec.objectAlias), undefined, "pattern folder");
+  }
+  if (spec.jmesPath) {
+    assert.equal(spec.objectType, "secret");
+    assert.ok(spec.objectVersionHistory <= 1, "jmesPath with a history");
+    for (const field of spec.jmesPath) assert.ok(field.path.length > 0 && field.path.length <= 1000);
   }
 }
 

@@ -5,7 +5,7 @@
 import { stringify } from "yaml";
 
 /** One object entry of the `objects` parameter. */
-export type ObjectEntry = Record<string, string | number>;
+export type ObjectEntry = Record<string, string | number | readonly Record<string, string>[]>;
 
 /** The `objects` parameter: an `array:` of YAML strings, as users write it. */
 export function objectsYaml(objects: readonly ObjectEntry[]): string {

@@ -409,10 +409,6 @@ async function checkCombinations(world: World, client: ProviderClientHandle): Pr
       /failed to decode the value as hex/,
     ],
     [
-      { objectName: "self-ec-pem", objectType: "secret", objectFormat: "pfx" },
-      /objectFormat pfx needs a certificate stored as PKCS#12, but this one is stored as PEM \(content type application\/x-pem-file\)/,
-    ],
-    [
       { objectName: "odd-content-type", objectType: "secret" },
       /failed to get certificate\. unknown content type 'application\/json'$/,
     ],
