@@ -1,3 +1,5 @@
+import type { ThrottleState } from "../concurrency/throttle.ts";
+
 /** What kind of failure a Key Vault or token call met; the server maps it to a gRPC code. */
 export type FailureKind =
   | "notFound"
@@ -66,6 +68,22 @@ function describeRestError(fields: AzureErrorFields, message: string): FailureDe
   if (status === 400) return { kind: "invalid", text };
   if (status === 429 || status >= 500) return { kind: "unavailable", text };
   return { kind: "unknown", text };
+}
+
+/**
+ * The failure of a mount whose deadline passed while `vaultHost` was throttled: Unavailable,
+ * since the vault asked to be left alone and will answer again (the driver retries the mount).
+ */
+export function describeThrottle(vaultHost: string, throttle: ThrottleState): FailureDescription {
+  const until = new Date(throttle.until).toISOString().replace(/\.\d+Z$/, "Z");
+  const why = throttle.retryAfter
+    ? "Key Vault answered 429 Too Many Requests with Retry-After"
+    : "Key Vault answered 429 Too Many Requests (backing off)";
+  return {
+    kind: "unavailable",
+    text:
+      `Key Vault ${vaultHost} is throttling this node: ${why}, so no request is sent to it until ${until}, after this mount's deadline`,
+  };
 }
 
 /** Describes why a signal was aborted: the call's deadline, or the caller going away. */

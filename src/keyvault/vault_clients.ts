@@ -4,6 +4,7 @@ import type { KeyClient } from "@azure/keyvault-keys";
 import type { SecretClient } from "@azure/keyvault-secrets";
 import { BoundedMap } from "../cache/bounded_map.ts";
 import { type ClientKey, clientKey, type VaultKey, vaultKey } from "../cache/keys.ts";
+import type { Throttles } from "../concurrency/throttle.ts";
 import type { CredentialCache } from "../identity/credentials.ts";
 import type { ResolvedIdentity } from "../identity/identity_mode.ts";
 import { PROVIDER_NAME, PROVIDER_VERSION } from "../version.ts";
@@ -52,7 +53,8 @@ export class VaultClients {
   readonly #firstRequests = new Map<ClientKey, Promise<unknown>>();
   readonly #primed = new BoundedMap<ClientKey, true>(CLIENTS_KEPT);
 
-  constructor(private readonly credentials: CredentialCache) {}
+  /** `throttles` governs every request of every client: see throttle_policy.ts. */
+  constructor(private readonly credentials: CredentialCache, private readonly throttles: Throttles) {}
 
   /** The clients for `vaultUrl` as `identity`. */
   access(vaultUrl: string, identity: ResolvedIdentity): VaultAccess {
@@ -102,7 +104,7 @@ export class VaultClients {
     }
     const entry = this.#clients.getOrCreate(key, () => ({
       credential,
-      client: createClient(kind, vaultUrl, credential),
+      client: createClient(kind, vaultUrl, credential, this.throttles),
     }));
     entry.client.catch(() => {
       if (this.#clients.get(key) === entry) this.#clients.delete(key);
@@ -115,13 +117,16 @@ async function createClient(
   kind: ClientKind,
   vaultUrl: string,
   credential: ReturnType<CredentialCache["credentialFor"]>,
+  throttles: Throttles,
 ): Promise<AnyClient> {
   const { pooledConnectionsPolicy } = await import("../net/connection_pool.ts");
   const { cancelledRequestsPolicy } = await import("../net/cancelled_requests.ts");
-  // In this order: the second wraps whichever agent the first settled on.
+  const { vaultThrottlePolicy } = await import("./throttle_policy.ts");
+  // In this order: the throttle holds its slot over the whole attempt; the third wraps
+  // whichever agent the second settled on.
   const options = {
     ...CLIENT_OPTIONS,
-    additionalPolicies: [pooledConnectionsPolicy, cancelledRequestsPolicy],
+    additionalPolicies: [vaultThrottlePolicy(throttles), pooledConnectionsPolicy, cancelledRequestsPolicy],
   };
   switch (kind) {
     case "secrets": {

@@ -1,11 +1,14 @@
 import { objectKey, objectListKey, versionListKey } from "../cache/keys.ts";
 import { InFlight } from "../concurrency/in_flight.ts";
+import { Throttles } from "../concurrency/throttle.ts";
 import { mapLimited } from "../concurrency/limiter.ts";
 import { InvalidMountConfigError } from "../errors.ts";
 import { objectLabel } from "../config/object_spec.ts";
 import { conflictingPaths, filePathProblem } from "../config/paths.ts";
 import { CredentialCache } from "../identity/credentials.ts";
-import { describeAzureError, DescribedError } from "../keyvault/errors.ts";
+import { describeAzureError, DescribedError, describeThrottle } from "../keyvault/errors.ts";
+import { MountedPods } from "../keyvault/mounted_pods.ts";
+import { approximateBytes, ObjectCache } from "../keyvault/object_cache.ts";
 import { ObjectError } from "./object_error.ts";
 import { VaultAccess, VaultClients } from "../keyvault/vault_clients.ts";
 import { objectVaultUrl } from "../config/mount_config.ts";
@@ -39,6 +42,22 @@ import {
 /** How many of one mount's warnings are logged one by one. */
 const LOGGED_WARNINGS = 20;
 
+/**
+ * Bounds of the object cache: far more than the objects of one node's identities (110 pods
+ * with a few objects each), and 8 MiB of values against the 160 MiB memory limit.
+ */
+const CACHED_OBJECTS = 4096;
+const CACHED_BYTES = 8 * 1024 * 1024;
+/** Pods remembered as mounted: many times one node's 110; a forgotten one reads Key Vault again. */
+const MOUNTED_PODS_KEPT = 4096;
+
+/** What one mount's object reads may use, and how many the object cache answered. */
+interface MountReads {
+  /** True when this pod was mounted before, so its objects may come from the cache. */
+  readonly remount: boolean;
+  cached: number;
+}
+
 /** What the mount pipeline is built from; one instance serves every mount of the process. */
 export interface MounterDependencies {
   readonly options: ProviderOptions;
@@ -60,12 +79,23 @@ interface ObjectOutput {
  * failing object fails the mount and no file is returned.
  */
 export class Mounter {
-  readonly #vaults = new VaultClients(new CredentialCache());
+  readonly #throttles: Throttles;
+  readonly #vaults: VaultClients;
   readonly #inFlight = new InFlight<Fetched<unknown>>();
   readonly #listings = new InFlight<VersionProperties[]>();
   readonly #objectLists = new InFlight<ListedObject[]>();
+  readonly #objects: ObjectCache<Fetched<unknown>>;
+  readonly #pods = new MountedPods(MOUNTED_PODS_KEPT);
 
-  constructor(private readonly deps: MounterDependencies) {}
+  constructor(private readonly deps: MounterDependencies) {
+    this.#throttles = new Throttles({ concurrency: deps.options.vaultConcurrency, observer: deps.observer });
+    this.#vaults = new VaultClients(new CredentialCache(), this.#throttles);
+    this.#objects = new ObjectCache({
+      ttlMs: deps.options.objectCacheTtlMs,
+      maxEntries: CACHED_OBJECTS,
+      maxBytes: CACHED_BYTES,
+    });
+  }
 
   /** Validates a request without calling Key Vault; throws InvalidMountConfigError. */
   plan(request: MountRequestFields): MountPlan {
@@ -92,6 +122,8 @@ export class Mounter {
         pod: podOf(plan),
       });
     }
+    const pod = plan.config.identity.pod;
+    const reads: MountReads = { remount: this.#pods.has(pod.uid), cached: 0 };
     // All or nothing: once one object failed, the others' work (a token endpoint that is
     // down, asked once per object in turn) only delays the answer.
     const failed = new AbortController();
@@ -100,11 +132,18 @@ export class Mounter {
       plan.objects,
       this.deps.options.objectConcurrency,
       (object) =>
-        this.#mountObject(plan, this.#vaultOf(plan, object), object, objectSignal).catch((error) => {
+        this.#mountObject(plan, this.#vaultOf(plan, object), object, objectSignal, reads).catch((error) => {
           failed.abort(error);
           throw error;
         }),
-    );
+    ).finally(() => this.#pods.add(pod.uid));
+    if (reads.cached > 0) {
+      this.deps.logger.debug(5, "mount answered from the object cache", {
+        pod: podOf(plan),
+        cached: reads.cached,
+        objects: plan.objects.length,
+      });
+    }
     const files = outputs.flatMap((output) => output.files);
     const conflict = conflictingPaths(files.map((file) => file.path));
     if (conflict) throw new InvalidMountConfigError(conflictMessage(conflict));
@@ -136,22 +175,26 @@ export class Mounter {
     vault: VaultAccess,
     object: PlannedObject,
     signal: AbortSignal,
+    reads: MountReads,
   ): Promise<ObjectOutput> {
     const { spec } = object;
     const started = performance.now();
     try {
       const output = spec.namePattern
-        ? await this.#mountPattern(plan, vault, object, signal)
+        ? await this.#mountPattern(plan, vault, object, signal, reads)
         : spec.objectVersionHistory > 1
-        ? await this.#mountHistory(plan, vault, object, signal)
-        : await this.#mountOne(plan, vault, object, signal);
+        ? await this.#mountHistory(plan, vault, object, signal, reads)
+        : await this.#mountOne(plan, vault, object, signal, reads);
       this.#observe(object, started);
       return output;
     } catch (error) {
+      const throttle = signal.aborted ? this.#throttles.current(new URL(vault.vaultUrl).host) : undefined;
       const failure = error instanceof ObjectFormatError
         ? { kind: "unsupported" as const, text: error.message }
         : error instanceof DescribedError
         ? error.failure
+        : throttle
+        ? describeThrottle(new URL(vault.vaultUrl).host, throttle)
         : describeAzureError(error, signal);
       const objectError = new ObjectError(objectLabel(spec), failure);
       this.#observe(object, started, objectError.message);
@@ -164,9 +207,10 @@ export class Mounter {
     vault: VaultAccess,
     object: PlannedObject,
     signal: AbortSignal,
+    reads: MountReads,
   ): Promise<ObjectOutput> {
     const { spec } = object;
-    const fetched = await this.#get(vault, object, spec.objectVersion, signal);
+    const fetched = await this.#get(vault, object, spec.objectVersion, signal, reads);
     const version = { id: `${spec.objectType}/${spec.objectName}`, version: fetched.version };
     const files = this.#format(plan, object, fetched.value, spec.fileName, version);
     return { files, versions: [version] };
@@ -177,6 +221,7 @@ export class Mounter {
     vault: VaultAccess,
     object: PlannedObject,
     signal: AbortSignal,
+    reads: MountReads,
   ): Promise<ObjectOutput> {
     const { spec, type } = object;
     const listed = await this.#listings.run(
@@ -188,7 +233,7 @@ export class Mounter {
     const fetched = await mapLimited(
       chosen,
       this.deps.options.objectConcurrency,
-      (version) => this.#get(vault, object, version.version, signal),
+      (version) => this.#get(vault, object, version.version, signal, reads),
     );
     const versions = fetched.map((item, i) => ({
       id: `${spec.objectType}/${spec.objectName}/${i}`,
@@ -215,6 +260,7 @@ export class Mounter {
     vault: VaultAccess,
     object: PlannedObject,
     signal: AbortSignal,
+    reads: MountReads,
   ): Promise<ObjectOutput> {
     const { spec, type } = object;
     const listed = await this.#objectLists.run(
@@ -232,7 +278,7 @@ export class Mounter {
     const outputs = await mapLimited(names, this.deps.options.objectConcurrency, (name) => {
       const fileName = spec.objectAlias ? `${spec.objectAlias}/${name}` : name;
       const matched = { ...spec, objectName: name, fileName, namePattern: false };
-      return this.#mountOne(plan, vault, { spec: matched, type }, signal).catch((error) => {
+      return this.#mountOne(plan, vault, { spec: matched, type }, signal, reads).catch((error) => {
         throw matchedSecretFailure(name, error, signal);
       });
     });
@@ -242,11 +288,18 @@ export class Mounter {
     };
   }
 
-  #get(
+  /**
+   * One object version as `vault`'s identity: from the object cache when this is a remount and
+   * the identity fetched it within the time to live, else from Key Vault (joining a fetch of
+   * the same object already under way), kept for the remounts that follow. Failures are never
+   * kept, so an identity that cannot read an object asks Key Vault every time.
+   */
+  async #get(
     vault: VaultAccess,
     object: PlannedObject,
     version: string,
     signal: AbortSignal,
+    reads: MountReads,
   ): Promise<Fetched<unknown>> {
     const { spec, type } = object;
     const key = objectKey(vault.key, {
@@ -254,7 +307,19 @@ export class Mounter {
       objectName: spec.objectName,
       objectVersion: version,
     });
-    return this.#inFlight.run(key, signal, (shared) => type.get(vault, spec.objectName, version, shared));
+    const cached = reads.remount ? this.#objects.get(key) : undefined;
+    if (this.#objects.enabled) this.deps.observer?.objectCache?.({ objectType: type.type, hit: !!cached });
+    if (cached) {
+      reads.cached++;
+      return cached;
+    }
+    const fetched = await this.#inFlight.run(
+      key,
+      signal,
+      (shared) => type.get(vault, spec.objectName, version, shared),
+    );
+    this.#objects.set(key, fetched, approximateBytes(fetched));
+    return fetched;
   }
 
   #format(

@@ -1,3 +1,5 @@
+import type { ThrottleObserver } from "../concurrency/throttle.ts";
+
 /** The three JSON fields of a MountRequest, as the driver sends them. */
 export interface MountRequestFields {
   readonly attributes: string;
@@ -45,14 +47,23 @@ export interface ProviderOptions {
    * when unset). A larger mount fails with ResourceExhausted naming its largest files.
    */
   readonly maxResponseBytes?: number;
+  /**
+   * `--object-cache-ttl`: how long a fetched object may answer remounts of pods by the same
+   * identity, in ms (0: never).
+   */
+  readonly objectCacheTtlMs: number;
+  /** `--vault-concurrency`: Key Vault requests in flight to one vault at most. */
+  readonly vaultConcurrency: number;
 }
 
-/** Receives timings of Key Vault calls (metrics); every method is optional work. */
-export interface MountObserver {
+/** Receives timings of Key Vault calls and throttles (metrics); every method is optional work. */
+export interface MountObserver extends ThrottleObserver {
   keyVaultRequest(event: {
     objectType: string;
     objectName: string;
     seconds: number;
     error?: string;
   }): void;
+  /** One object of a mount answered from the object cache (`hit`) or fetched from Key Vault. */
+  objectCache?(event: { objectType: string; hit: boolean }): void;
 }

@@ -38,6 +38,10 @@ export interface ProviderFlags {
   readonly objectConcurrency: number;
   /** `--max-response-size`: the largest Mount response sent, in bytes (0: no check). */
   readonly maxResponseBytes: number;
+  /** `--object-cache-ttl`: how long fetched objects answer remounts, in ms (0: off). */
+  readonly objectCacheTtlMs: number;
+  /** `--vault-concurrency`: Key Vault requests in flight per vault at most. */
+  readonly vaultConcurrency: number;
   readonly shutdownGraceMs: number;
   /** How a `unix://` endpoint is listened on. */
   readonly unixListener: UnixListenerKind;
@@ -96,6 +100,17 @@ export const FLAGS: Readonly<Record<string, FlagSpec>> = {
     kind: "int",
     default: "4194304",
     help: "largest Mount response in bytes: the driver's --max-call-recv-msg-size (0 turns the check off)",
+  },
+  "object-cache-ttl": {
+    kind: "duration",
+    default: "30s",
+    help:
+      "how long an object fetched by one identity may answer remounts of that identity's pods (first mounts always read Key Vault); at most 1m, 0 turns the cache off",
+  },
+  "vault-concurrency": {
+    kind: "int",
+    default: "8",
+    help: "Key Vault requests in flight to one vault at most, across all mounts",
   },
   "unix-listener": {
     kind: "string",
@@ -201,6 +216,8 @@ export function parseFlags(args: readonly string[]): ProviderFlags {
     sniName: sniName(read("sni-name")),
     objectConcurrency: integer("object-concurrency", read("object-concurrency"), 1, 256),
     maxResponseBytes: integer("max-response-size", read("max-response-size"), 0, 2 ** 31 - 1),
+    objectCacheTtlMs: objectCacheTtl(read("object-cache-ttl")),
+    vaultConcurrency: integer("vault-concurrency", read("vault-concurrency"), 1, 1024),
     shutdownGraceMs: duration("shutdown-grace-period", read("shutdown-grace-period")),
     unixListener: unixListener(read("unix-listener")),
     ignored: COMPATIBILITY_ONLY.filter((name) => values.has(name)),
@@ -309,6 +326,24 @@ export function duration(name: string, value: string): number {
   return parts.reduce((sum, [, amount, unit]) => sum + Number(amount) * UNITS[unit], 0);
 }
 
+/**
+ * At most a minute, half the driver's default rotation poll (2m): every poll then finds the
+ * entries of the one before expired and reads each object again, so rotation keeps working.
+ */
+const MAX_OBJECT_CACHE_TTL_MS = 60_000;
+
+function objectCacheTtl(value: string): number {
+  const ms = duration("object-cache-ttl", value);
+  if (ms > MAX_OBJECT_CACHE_TTL_MS) {
+    throw new FlagError(
+      `invalid value ${
+        JSON.stringify(value)
+      } for flag --object-cache-ttl: at most 1m, so that every rotation poll (2m by default) reads Key Vault again`,
+    );
+  }
+  return ms;
+}
+
 function path(value: string): string {
   if (!value.startsWith("/")) {
     throw new FlagError(`invalid value ${JSON.stringify(value)} for flag --healthz-path: must start with /`);
@@ -413,5 +448,7 @@ export function mountOptions(flags: ProviderFlags): ProviderOptions {
     sniName: flags.sniName,
     objectConcurrency: flags.objectConcurrency,
     maxResponseBytes: flags.maxResponseBytes,
+    objectCacheTtlMs: flags.objectCacheTtlMs,
+    vaultConcurrency: flags.vaultConcurrency,
   };
 }

@@ -32,6 +32,10 @@ export class ProviderMetrics implements MountObserver {
   readonly #common: Record<(typeof COMMON_LABELS)[number], string>;
   readonly #keyVault: client.Histogram<string>;
   readonly #grpc: client.Histogram<string>;
+  readonly #cacheHits: client.Counter<string>;
+  readonly #cacheMisses: client.Counter<string>;
+  readonly #throttled: client.Counter<string>;
+  readonly #throttleWait: client.Histogram<string>;
 
   constructor() {
     this.#common = {
@@ -55,6 +59,33 @@ export class ProviderMetrics implements MountObserver {
       buckets: [...BUCKETS],
       registers: [this.registry],
     });
+    // Ours, not the Go provider's: named in its style (OpenTelemetry counters as Prometheus
+    // exports them, with `_total`; histograms in seconds without a unit suffix).
+    this.#cacheHits = new client.Counter({
+      name: "object_cache_hit_total",
+      help: "Number of objects of remounts answered from the object cache",
+      labelNames: [...COMMON_LABELS, "object_type"],
+      registers: [this.registry],
+    });
+    this.#cacheMisses = new client.Counter({
+      name: "object_cache_miss_total",
+      help: "Number of objects fetched from keyvault while the object cache is on",
+      labelNames: [...COMMON_LABELS, "object_type"],
+      registers: [this.registry],
+    });
+    this.#throttled = new client.Counter({
+      name: "keyvault_throttled_total",
+      help: "Number of throttled (429) responses from keyvault",
+      labelNames: [...COMMON_LABELS, "vault"],
+      registers: [this.registry],
+    });
+    this.#throttleWait = new client.Histogram({
+      name: "keyvault_throttle_wait",
+      help: "Distribution of how long requests waited for a keyvault throttle to end",
+      labelNames: [...COMMON_LABELS, "vault"],
+      buckets: [...BUCKETS],
+      registers: [this.registry],
+    });
   }
 
   /** Records one object fetched from Key Vault (MountObserver); `error` is "" on success, as in Go. */
@@ -65,6 +96,21 @@ export class ProviderMetrics implements MountObserver {
       object_name: event.objectName,
       error: event.error ?? "",
     }, event.seconds);
+  }
+
+  /** Records one object answered from the object cache or fetched (MountObserver). */
+  objectCache(event: { objectType: string; hit: boolean }): void {
+    (event.hit ? this.#cacheHits : this.#cacheMisses).inc({ ...this.#common, object_type: event.objectType });
+  }
+
+  /** Records a 429 from a vault (ThrottleObserver). */
+  throttled(vault: string): void {
+    this.#throttled.inc({ ...this.#common, vault });
+  }
+
+  /** Records how long a request waited for a vault's throttle (ThrottleObserver). */
+  waited(vault: string, seconds: number): void {
+    this.#throttleWait.observe({ ...this.#common, vault }, seconds);
   }
 
   /** Records one finished gRPC call (`code` is a gRPC status code); pass as the server's `onRpc`. */

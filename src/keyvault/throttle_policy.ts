@@ -1,0 +1,63 @@
+import type { SecretClient } from "@azure/keyvault-secrets";
+import type { Throttles } from "../concurrency/throttle.ts";
+
+type ClientOptions = NonNullable<ConstructorParameters<typeof SecretClient>[2]>;
+type AdditionalPolicy = NonNullable<ClientOptions["additionalPolicies"]>[number];
+
+/** A signal that never fires, for requests sent without one. */
+const NEVER = new AbortController().signal;
+
+/**
+ * The Key Vault side of the throttle governor, as a pipeline policy of every vault client.
+ * Each attempt takes a slot of the vault's host (all identities and mounts share it) and waits
+ * while the vault throttles. A 429 is consumed here: the throttle is recorded for every mount,
+ * and the request waits for it and is sent again within the caller's deadline.
+ *
+ * Why here and not in the SDK's retry policy: that policy (core-rest-pipeline's
+ * `defaultRetryPolicy`) sleeps a 429's Retry-After for the one request that received it, at most
+ * three times, while every other mount keeps sending to the throttled vault, and it returns a
+ * 429 without Retry-After at once as an error. Placed per retry (after signing), this policy
+ * sees every 429 first and the SDK's retry policy never sees one, so it never sleeps blindly.
+ */
+export function vaultThrottlePolicy(throttles: Throttles): AdditionalPolicy {
+  return {
+    position: "perRetry",
+    policy: {
+      name: "vaultThrottlePolicy",
+      async sendRequest(request, next) {
+        const host = new URL(request.url).host;
+        const signal = (request.abortSignal as AbortSignal | undefined) ?? NEVER;
+        for (;;) {
+          const release = await throttles.admit(host, signal);
+          let response;
+          try {
+            response = await next(request);
+          } finally {
+            release();
+          }
+          if (response.status !== 429) {
+            throttles.answered(host);
+            return response;
+          }
+          throttles.throttled(host, retryAfterMs(response.headers));
+        }
+      },
+    },
+  };
+}
+
+/**
+ * The wait a throttled answer asks for, in ms: `retry-after-ms` / `x-ms-retry-after-ms`, or
+ * `Retry-After` in seconds or as an HTTP date; undefined when none is usable.
+ */
+function retryAfterMs(headers: { get(name: string): string | undefined }): number | undefined {
+  for (const name of ["retry-after-ms", "x-ms-retry-after-ms"]) {
+    const value = Number(headers.get(name));
+    if (headers.get(name) && Number.isFinite(value) && value >= 0) return value;
+  }
+  const header = headers.get("retry-after")?.trim();
+  if (!header) return undefined;
+  if (/^\d+(\.\d+)?$/.test(header)) return Number(header) * 1000;
+  const date = Date.parse(header);
+  return Number.isFinite(date) ? Math.max(0, date - Date.now()) : undefined;
+}
