@@ -33,6 +33,8 @@ export type Release = () => void;
 interface Endpoint {
   until: number;
   retryAfter: boolean;
+  /** True from a 429 until the endpoint answers anything else. */
+  throttling: boolean;
   /** 429s without Retry-After in a row, for the exponential backoff. */
   consecutive: number;
   inFlight: number;
@@ -47,6 +49,7 @@ const MAX_BACKOFF_MS = 32_000;
 /** Holds requests back per endpoint while it throttles, and bounds those in flight. */
 export class Throttles {
   readonly #endpoints = new Map<string, Endpoint>();
+  readonly #watchers = new Map<string, Set<(state: ThrottleState) => void>>();
 
   constructor(private readonly options: ThrottleOptions) {
     if (!(options.concurrency >= 1)) throw new RangeError("concurrency must be at least 1");
@@ -57,11 +60,13 @@ export class Throttles {
    * with `signal.reason` when the signal fires first; the caller must call the returned release.
    */
   async admit(endpoint: string, signal: AbortSignal): Promise<Release> {
-    const state = this.#endpoint(endpoint);
     const started = performance.now();
     let waitedForThrottle = false;
+    let state: Endpoint;
     for (;;) {
       signal.throwIfAborted();
+      // Looked up on every turn: an idle endpoint is forgotten, and recreated by the next 429.
+      state = this.#endpoint(endpoint);
       const wait = state.until - Date.now();
       if (wait > 0) {
         waitedForThrottle = true;
@@ -73,15 +78,16 @@ export class Throttles {
     }
     if (waitedForThrottle) this.options.observer?.waited?.(endpoint, (performance.now() - started) / 1000);
     state.inFlight++;
+    const taken = state;
     let released = false;
     return () => {
       if (released) return;
       released = true;
-      state.inFlight--;
+      taken.inFlight--;
       // Every waiter looks again: one that gave up, or now sleeps on a throttle, must not keep
       // the freed slot from the others. Those that find no slot queue again.
-      for (const wake of state.queue.splice(0)) wake();
-      this.#tidy(endpoint, state);
+      for (const wake of taken.queue.splice(0)) wake();
+      this.#tidy(endpoint, taken);
     };
   }
 
@@ -92,6 +98,7 @@ export class Throttles {
    */
   throttled(endpoint: string, retryAfterMs: number | undefined): ThrottleState {
     const state = this.#endpoint(endpoint);
+    state.throttling = true;
     this.options.observer?.throttled?.(endpoint);
     let wait: number;
     if (retryAfterMs !== undefined) {
@@ -106,26 +113,48 @@ export class Throttles {
       state.until = until;
       state.retryAfter = retryAfterMs !== undefined;
     }
-    return { until: state.until, retryAfter: state.retryAfter };
+    const current = { until: state.until, retryAfter: state.retryAfter };
+    for (const watcher of this.#watchers.get(endpoint) ?? []) watcher(current);
+    return current;
+  }
+
+  /**
+   * Calls `watcher` with every throttle recorded for `endpoint` until the returned function is
+   * called: a mount learns at once that a throttle outlasts its deadline.
+   */
+  watch(endpoint: string, watcher: (state: ThrottleState) => void): () => void {
+    let watchers = this.#watchers.get(endpoint);
+    if (!watchers) this.#watchers.set(endpoint, watchers = new Set());
+    watchers.add(watcher);
+    return () => {
+      watchers.delete(watcher);
+      if (watchers.size === 0 && this.#watchers.get(endpoint) === watchers) this.#watchers.delete(endpoint);
+    };
   }
 
   /** Records an answer that was not a 429: the backoff starts again from its first step. */
   answered(endpoint: string): void {
     const state = this.#endpoints.get(endpoint);
-    if (state) state.consecutive = 0;
+    if (!state) return;
+    state.consecutive = 0;
+    state.throttling = false;
   }
 
-  /** The throttle that holds `endpoint` back now, if any. */
+  /**
+   * The throttle of `endpoint` when it holds requests back now or its last answer was a 429
+   * (a request sent again after the wait is still under way): what a mount whose deadline
+   * passed meanwhile was waiting for.
+   */
   current(endpoint: string): ThrottleState | undefined {
     const state = this.#endpoints.get(endpoint);
-    if (!state || state.until <= Date.now()) return undefined;
+    if (!state || (!state.throttling && state.until <= Date.now())) return undefined;
     return { until: state.until, retryAfter: state.retryAfter };
   }
 
   #endpoint(endpoint: string): Endpoint {
     let state = this.#endpoints.get(endpoint);
     if (!state) {
-      state = { until: 0, retryAfter: false, consecutive: 0, inFlight: 0, queue: [] };
+      state = { until: 0, retryAfter: false, throttling: false, consecutive: 0, inFlight: 0, queue: [] };
       this.#endpoints.set(endpoint, state);
     }
     return state;
@@ -150,9 +179,8 @@ export class Throttles {
 
   /** Forgets an endpoint with nothing to remember, so the map holds only endpoints in use. */
   #tidy(endpoint: string, state: Endpoint): void {
-    if (
-      state.inFlight === 0 && state.queue.length === 0 && state.consecutive === 0 && state.until <= Date.now()
-    ) {
+    const idle = state.inFlight === 0 && state.queue.length === 0;
+    if (idle && !state.throttling && state.consecutive === 0 && state.until <= Date.now()) {
       this.#endpoints.delete(endpoint);
     }
   }

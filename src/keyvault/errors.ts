@@ -70,19 +70,25 @@ function describeRestError(fields: AzureErrorFields, message: string): FailureDe
   return { kind: "unknown", text };
 }
 
+/** Why a mount stopped waiting: `vaultHost` throttles beyond the mount's deadline. */
+export class VaultThrottledError extends Error {
+  override name = "VaultThrottledError";
+  constructor(readonly vaultHost: string, readonly throttle: ThrottleState) {
+    super(describeThrottle(vaultHost, throttle).text);
+  }
+}
+
 /**
- * The failure of a mount whose deadline passed while `vaultHost` was throttled: Unavailable,
- * since the vault asked to be left alone and will answer again (the driver retries the mount).
+ * The failure of a mount that a throttle of `vaultHost` outlasts: Unavailable, since the vault
+ * asked to be left alone and will answer again (the driver retries the mount).
  */
 export function describeThrottle(vaultHost: string, throttle: ThrottleState): FailureDescription {
   const until = new Date(throttle.until).toISOString().replace(/\.\d+Z$/, "Z");
-  const why = throttle.retryAfter
-    ? "Key Vault answered 429 Too Many Requests with Retry-After"
-    : "Key Vault answered 429 Too Many Requests (backing off)";
+  const how = throttle.retryAfter ? "its Retry-After ends" : "the provider's backoff ends";
   return {
     kind: "unavailable",
     text:
-      `Key Vault ${vaultHost} is throttling this node: ${why}, so no request is sent to it until ${until}, after this mount's deadline`,
+      `Key Vault ${vaultHost} is throttling requests from this node (429 Too Many Requests; ${how} at ${until}), past this mount's deadline: the driver will retry the mount`,
   };
 }
 

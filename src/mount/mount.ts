@@ -6,9 +6,15 @@ import { InvalidMountConfigError } from "../errors.ts";
 import { objectLabel } from "../config/object_spec.ts";
 import { conflictingPaths, filePathProblem } from "../config/paths.ts";
 import { CredentialCache } from "../identity/credentials.ts";
-import { describeAzureError, DescribedError, describeThrottle } from "../keyvault/errors.ts";
+import {
+  describeAzureError,
+  DescribedError,
+  describeThrottle,
+  VaultThrottledError,
+} from "../keyvault/errors.ts";
 import { MountedPods } from "../keyvault/mounted_pods.ts";
 import { approximateBytes, ObjectCache } from "../keyvault/object_cache.ts";
+import { guardDeadline } from "../keyvault/throttle_guard.ts";
 import { ObjectError } from "./object_error.ts";
 import { VaultAccess, VaultClients } from "../keyvault/vault_clients.ts";
 import { objectVaultUrl } from "../config/mount_config.ts";
@@ -127,7 +133,8 @@ export class Mounter {
     // All or nothing: once one object failed, the others' work (a token endpoint that is
     // down, asked once per object in turn) only delays the answer.
     const failed = new AbortController();
-    const objectSignal = AbortSignal.any([signal, failed.signal]);
+    const throttle = guardDeadline(this.#throttles, plan.config.vaultUrl, signal);
+    const objectSignal = AbortSignal.any([signal, failed.signal, throttle.signal]);
     const outputs = await mapLimited(
       plan.objects,
       this.deps.options.objectConcurrency,
@@ -136,7 +143,10 @@ export class Mounter {
           failed.abort(error);
           throw error;
         }),
-    ).finally(() => this.#pods.add(pod.uid));
+    ).finally(() => {
+      throttle.stop();
+      this.#pods.add(pod.uid);
+    });
     if (reads.cached > 0) {
       this.deps.logger.debug(5, "mount answered from the object cache", {
         pod: podOf(plan),
@@ -188,13 +198,12 @@ export class Mounter {
       this.#observe(object, started);
       return output;
     } catch (error) {
-      const throttle = signal.aborted ? this.#throttles.current(new URL(vault.vaultUrl).host) : undefined;
       const failure = error instanceof ObjectFormatError
         ? { kind: "unsupported" as const, text: error.message }
         : error instanceof DescribedError
         ? error.failure
-        : throttle
-        ? describeThrottle(new URL(vault.vaultUrl).host, throttle)
+        : signal.reason instanceof VaultThrottledError
+        ? describeThrottle(signal.reason.vaultHost, signal.reason.throttle)
         : describeAzureError(error, signal);
       const objectError = new ObjectError(objectLabel(spec), failure);
       this.#observe(object, started, objectError.message);

@@ -1,4 +1,5 @@
 import * as grpc from "@grpc/grpc-js";
+import { rememberDeadline } from "../concurrency/deadline.ts";
 import type { Mounter } from "../mount/mount.ts";
 import type { MountResult } from "../mount/mount_types.ts";
 import type { Logger } from "../log/logger.ts";
@@ -160,6 +161,7 @@ function callSignal(call: grpc.ServerUnaryCall<unknown, unknown>): AbortSignal {
   const deadlineMs = deadline instanceof Date ? deadline.getTime() : deadline;
   let timer: ReturnType<typeof setTimeout> | undefined;
   if (Number.isFinite(deadlineMs)) {
+    rememberDeadline(controller.signal, deadlineMs);
     timer = setTimeout(
       () => controller.abort(new DOMException("the call's deadline passed", "TimeoutError")),
       Math.max(0, deadlineMs - Date.now()),

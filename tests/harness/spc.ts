@@ -20,7 +20,10 @@ export interface MountInput {
   readonly tenantID?: string;
   readonly podName?: string;
   readonly podNamespace?: string;
-  /** The pod's uid; {@link DEFAULT_POD_UID} when absent. */
+  /**
+   * The pod's uid; a new one for every request when absent, so that each request is a pod's
+   * first mount (never answered from the object cache) unless a test remounts a pod on purpose.
+   */
   readonly podUid?: string;
   /** nodePublishSecretRef data; `null` sends the literal `null`. */
   readonly secrets?: Record<string, string> | null;
@@ -43,9 +46,6 @@ export const SP_IDENTITY = {
   clientSecret: SP.clientsecret,
 };
 
-/** The uid of the pod of every request that names none. */
-export const DEFAULT_POD_UID = "0b0c4a7e-5a43-4b4e-9c1a-2f3e4d5c6b7a";
-
 /** Builds a MountRequest's JSON fields as the driver would. */
 export function mountRequest(input: MountInput): { attributes: string; secrets: string; permission: string } {
   const objects = typeof input.objects === "string" ? input.objects : objectsYaml(input.objects ?? []);
@@ -56,7 +56,7 @@ export function mountRequest(input: MountInput): { attributes: string; secrets: 
     secretProviderClass: "azure-spc",
     "csi.storage.k8s.io/pod.name": input.podName ?? "nginx",
     "csi.storage.k8s.io/pod.namespace": input.podNamespace ?? "default",
-    "csi.storage.k8s.io/pod.uid": input.podUid ?? DEFAULT_POD_UID,
+    "csi.storage.k8s.io/pod.uid": input.podUid ?? crypto.randomUUID(),
     "csi.storage.k8s.io/serviceAccount.name": "default",
     "csi.storage.k8s.io/ephemeral": "true",
     ...(input.parameters ?? {}),

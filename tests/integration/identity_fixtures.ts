@@ -160,10 +160,12 @@ export const MODES = {
       "csi.storage.k8s.io/serviceAccount.tokens": serviceAccountTokens({ [audience]: token }),
     },
   }),
+  // One pod, one uid: pod identity's key holds it, so its token is cached per pod.
   podIdentity: (pod = POD_A): MountInput => ({
     parameters: { usePodIdentity: "true" },
     podName: pod.name,
     podNamespace: pod.namespace,
+    podUid: `uid-of-${pod.namespace}-${pod.name}`,
   }),
 };
 
