@@ -2,12 +2,12 @@
  * `deno task bench`: this provider and the Go provider side by side, against the emulator with
  * injected latency, driven by an independent gRPC client (python3-grpcio). Measures P1 (one
  * mount of n objects, cold and warm), P2 (a burst of pods at once), P3 (Key Vault and Entra
- * requests per mount) and P4 (idle RSS, start to ready socket); prints the table and writes
+ * requests per mount) and P4 (idle RSS, start to ready socket), then P5 and P6 (bench/fleet.ts); prints the table and writes
  * bench/results/latest.{md,json}, latency.svg and burst.svg, and the table in docs/performance.md.
  *
  * Flags: --latency-ms=20 --runs=30 --sizes=1,10,50 --burst-pods=110 --burst-objects=5
  * --burst-identities=11 --starts=5 --idle-ms=2000 --go-version=v1.8.2 --no-go
- * --out=bench/results --provider-arg=<flag> (repeatable, passed to our provider) --render-only (the
+ * --out=bench/results --no-fleet --provider-arg=<flag> (repeatable, passed to our provider) --render-only (the
  * table, charts and docs/performance.md again from DIR/latest.json, measuring nothing).
  * docs/performance.md is updated only when writing to the default bench/results.
  */
@@ -15,6 +15,7 @@ import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { startEmulator } from "../tests/emulator/emulator.ts";
 import { Driver } from "./driver.ts";
+import { runFleet } from "./fleet.ts";
 import { goProviderBinary } from "./go_provider.ts";
 import { measureProvider, type ProviderFigures } from "./measure.ts";
 import { goProvider, ourProvider } from "./providers.ts";
@@ -52,6 +53,7 @@ function options(args: string[]) {
       out: { type: "string", default: DEFAULT_OUT },
       "provider-arg": { type: "string", multiple: true, default: [] },
       "render-only": { type: "boolean", default: false },
+      "no-fleet": { type: "boolean", default: false },
     },
     strict: true,
   });
@@ -83,6 +85,7 @@ function options(args: string[]) {
     out: String(values.out).replace(/\/$/, ""),
     providerArgs: values["provider-arg"] as string[],
     renderOnly: values["render-only"] as boolean,
+    fleet: !values["no-fleet"],
   };
 }
 
@@ -170,6 +173,17 @@ async function main(args: string[]): Promise<number> {
     durationSeconds: Math.round((performance.now() - started) / 1000),
   };
   await writeOutputs(opts.out, ours, theirs, info, log);
+  // P5 and P6 (bench/fleet.ts): on an emulator of their own, after P1–P4.
+  if (opts.fleet) {
+    await runFleet({
+      latencyMs: opts.latencyMs,
+      go: go && { binary: go.binary, version: go.version },
+      providerArgs: opts.providerArgs,
+      out: opts.out,
+      updateDocs: opts.out === DEFAULT_OUT,
+      log,
+    });
+  }
   return 0;
 }
 

@@ -50,9 +50,11 @@ export class ObjectCache<V> {
 
   /** Keeps `value` (about `bytes` large) under `key` for the time to live. */
   set(key: ObjectKey, value: V, bytes: number): void {
-    if (!this.enabled || bytes > this.limits.maxBytes) return;
+    if (!this.enabled) return;
     this.#dropExpired();
     this.#remove(key);
+    // Too large to keep: the remounts that want it read Key Vault (never the older value).
+    if (bytes > this.limits.maxBytes) return;
     const entry = { value, bytes, expires: Date.now() + this.limits.ttlMs };
     this.#entries.set(key, entry);
     this.#expiries.push({ key, entry });

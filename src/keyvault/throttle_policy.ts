@@ -4,6 +4,17 @@ import type { Throttles } from "../concurrency/throttle.ts";
 type ClientOptions = NonNullable<ConstructorParameters<typeof SecretClient>[2]>;
 type AdditionalPolicy = NonNullable<ClientOptions["additionalPolicies"]>[number];
 
+/**
+ * Throttled answers one request takes before it gives up: the first try and 3 more, as many as
+ * the SDK's retry policy makes. A vault that throttles every try of a request fails the mount
+ * with Unavailable (the driver retries it); one whose throttle outlasts the mount's deadline
+ * fails it sooner (throttle_guard.ts).
+ */
+const THROTTLED_TRIES = 4;
+
+/** The headers by which the SDK's retry policy would retry a 429 itself. */
+const RETRY_HEADERS = ["retry-after", "retry-after-ms", "x-ms-retry-after-ms"];
+
 /** A signal that never fires, for requests sent without one. */
 const NEVER = new AbortController().signal;
 
@@ -17,7 +28,8 @@ const NEVER = new AbortController().signal;
  * `defaultRetryPolicy`) sleeps a 429's Retry-After for the one request that received it, at most
  * three times, while every other mount keeps sending to the throttled vault, and it returns a
  * 429 without Retry-After at once as an error. Placed per retry (after signing), this policy
- * sees every 429 first and the SDK's retry policy never sees one, so it never sleeps blindly.
+ * sees every 429 first and the SDK's retry policy never sees one it would retry, so it never
+ * sleeps blindly.
  */
 export function vaultThrottlePolicy(throttles: Throttles): AdditionalPolicy {
   return {
@@ -27,7 +39,7 @@ export function vaultThrottlePolicy(throttles: Throttles): AdditionalPolicy {
       async sendRequest(request, next) {
         const host = new URL(request.url).host;
         const signal = (request.abortSignal as AbortSignal | undefined) ?? NEVER;
-        for (;;) {
+        for (let tries = 1;; tries++) {
           const release = await throttles.admit(host, signal);
           let response;
           try {
@@ -40,6 +52,12 @@ export function vaultThrottlePolicy(throttles: Throttles): AdditionalPolicy {
             return response;
           }
           throttles.throttled(host, retryAfterMs(response.headers));
+          if (tries >= THROTTLED_TRIES) {
+            // Passed on without its Retry-After, the SDK neither sleeps nor retries it: the
+            // request fails as `Key Vault answered 429`, and the throttle stays recorded here.
+            for (const name of RETRY_HEADERS) response.headers.delete(name);
+            return response;
+          }
         }
       },
     },

@@ -17,6 +17,7 @@ Deno.test("bench: a tiny run without the Go side writes the table, the JSON and 
         "-A",
         `${ROOT}bench/bench.ts`,
         "--no-go",
+        "--no-fleet",
         "--runs=2",
         "--sizes=1,3",
         "--burst-pods=4",

@@ -38,14 +38,15 @@ Deno.test("Key Vault connections through the proxy are kept and reused across re
       objectName,
       objectType: "secret",
     }));
-    const request = mountRequest({ objects, secrets: SP });
+    // A new pod each time (its own uid), so that every mount reads Key Vault.
+    const request = () => mountRequest({ objects, secrets: SP });
     // The first mount primes alone (challenge, token), so the next one may still open a few.
-    for (let i = 0; i < 2; i++) await client.mount(request);
+    for (let i = 0; i < 2; i++) await client.mount(request());
     const steady = connectionsTo(world.provider.pid, proxyPort);
     assert.ok(steady >= 1, "connections stay open for the next mount");
     assert.ok(steady <= objects.length + 1, `one per object fetched at once, one to Entra: ${steady}`);
     world.emulator.resetRequests();
-    for (let i = 0; i < 5; i++) await client.mount(request);
+    for (let i = 0; i < 5; i++) await client.mount(request());
     assert.equal(world.emulator.requests({ service: "keyvault" }).length, 5 * objects.length);
     assert.equal(world.emulator.requests({ service: "entra" }).length, 0);
     assert.equal(connectionsTo(world.provider.pid, proxyPort), steady, "remounts opened no connection");

@@ -138,7 +138,9 @@ const RENEWING: [string, () => MountInput, string][] = [
 ];
 
 Deno.test("a token near expiry is renewed; a renewed one is reused again", async (t) => {
-  const world = await startIdentityWorld();
+  // Pod identity remounts one pod (its uid is part of the identity): without the object cache,
+  // so that each remount needs a token.
+  const world = await startIdentityWorld(["--object-cache-ttl=0"]);
   const client = providerClient(world.provider.socketPath);
   const { emulator } = world;
   const settledCalls = () => emulator.requests((r) => isTokenCall(r) && r.endedAt !== undefined);
