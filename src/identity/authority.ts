@@ -1,11 +1,16 @@
 import type { CloudEnvironment } from "../cloud/clouds.ts";
+import type { Throttles } from "../concurrency/throttle.ts";
 import { type AdditionalPolicy, pooledConnectionsPolicy } from "../net/connection_pool.ts";
+import { authorityEndpoint, throttlePolicy } from "../net/throttle_policy.ts";
 
 /** The options that point an @azure/identity credential at one cloud's Entra ID. */
 export interface AuthorityOptions {
   readonly authorityHost: string;
   readonly disableInstanceDiscovery: boolean;
-  /** Token requests share the process's connection pool with the Key Vault clients. */
+  /**
+   * Token requests share the process's connection pool with the Key Vault clients, and its
+   * throttle governor per authority when given one.
+   */
   readonly additionalPolicies: AdditionalPolicy[];
 }
 
@@ -14,10 +19,12 @@ export interface AuthorityOptions {
  * identity). A cloud described by a file (AzureStack) skips instance discovery: public Entra
  * does not know its authority, and a disconnected hub cannot reach login.microsoftonline.com.
  */
-export function authorityOptions(cloud: CloudEnvironment): AuthorityOptions {
+export function authorityOptions(cloud: CloudEnvironment, throttles?: Throttles): AuthorityOptions {
   return {
     authorityHost: cloud.activeDirectoryEndpoint,
     disableInstanceDiscovery: !cloud.instanceDiscovery,
-    additionalPolicies: [pooledConnectionsPolicy],
+    additionalPolicies: throttles
+      ? [throttlePolicy(throttles, authorityEndpoint), pooledConnectionsPolicy]
+      : [pooledConnectionsPolicy],
   };
 }

@@ -1,6 +1,7 @@
 import type { TokenCredential } from "@azure/identity";
 import type { IdentityKey } from "../cache/keys.ts";
 import type { CloudEnvironment } from "../cloud/clouds.ts";
+import type { Throttles } from "../concurrency/throttle.ts";
 
 /** What identity modes may need from the provider's configuration (flags). */
 export interface IdentityContext {
@@ -10,6 +11,11 @@ export interface IdentityContext {
   readonly tokenProxyUrl: string;
   /** Its TLS server name (`--sni-name`); "" to compute it from the API server's certificate. */
   readonly sniName: string;
+  /**
+   * The throttle governor of Entra authorities, shared by every mount of the process (absent
+   * where nothing is sent, as in `validate`).
+   */
+  readonly entraThrottles?: Throttles;
 }
 
 /** The pod a mount is for, as the driver names it. */

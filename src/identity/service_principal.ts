@@ -3,7 +3,7 @@ import { createHmac, randomBytes } from "node:crypto";
 import { InvalidMountConfigError } from "../errors.ts";
 import { identityKey } from "../cache/keys.ts";
 import { authorityOptions } from "./authority.ts";
-import type { IdentityMode, IdentityRequest, ResolvedIdentity } from "./identity_mode.ts";
+import type { IdentityContext, IdentityMode, IdentityRequest, ResolvedIdentity } from "./identity_mode.ts";
 
 /**
  * A service principal's client id and secret from the pod's nodePublishSecretRef Secret
@@ -13,7 +13,7 @@ export const servicePrincipal: IdentityMode = {
   name: "servicePrincipal",
   selector: { fallback: true },
   parameters: [],
-  resolve(config: IdentityRequest): ResolvedIdentity {
+  resolve(config: IdentityRequest, context: IdentityContext): ResolvedIdentity {
     if (config.secrets === null) {
       throw new InvalidMountConfigError(
         "failed to get credentials, nodePublishSecretRef secret is not set: a service principal needs " +
@@ -33,7 +33,12 @@ export const servicePrincipal: IdentityMode = {
       }),
       description: `service principal ${clientId} in tenant ${config.tenantId}`,
       createCredential: () =>
-        new ClientSecretCredential(config.tenantId, clientId, clientSecret, authorityOptions(config.cloud)),
+        new ClientSecretCredential(
+          config.tenantId,
+          clientId,
+          clientSecret,
+          authorityOptions(config.cloud, context.entraThrottles),
+        ),
     };
   },
 };

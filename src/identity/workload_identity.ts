@@ -7,7 +7,7 @@ import {
 import { identityKey } from "../cache/keys.ts";
 import { type AuthorityOptions, authorityOptions } from "./authority.ts";
 import { checkClientId } from "./client_id.ts";
-import type { IdentityMode, IdentityRequest, ResolvedIdentity } from "./identity_mode.ts";
+import type { IdentityContext, IdentityMode, IdentityRequest, ResolvedIdentity } from "./identity_mode.ts";
 import {
   type ServiceAccountToken,
   serviceAccountToken,
@@ -25,11 +25,11 @@ export const workloadIdentity: IdentityMode = {
   selector: { whenSet: "clientID" },
   parameters: [],
   tokenAudience: TOKEN_EXCHANGE_AUDIENCE,
-  resolve(config: IdentityRequest): ResolvedIdentity {
+  resolve(config: IdentityRequest, context: IdentityContext): ResolvedIdentity {
     const clientID = config.parameters.clientID;
     checkClientId("clientID", clientID);
     const token = serviceAccountToken(config.serviceAccountTokens, TOKEN_EXCHANGE_AUDIENCE);
-    const authority = authorityOptions(config.cloud);
+    const authority = authorityOptions(config.cloud, context.entraThrottles);
     const warnings = config.parameters.userAssignedIdentityID === "" ? [] : [
       "userAssignedIdentityID is ignored: it only applies with useVMManagedIdentity (workload identity uses clientID)",
     ];

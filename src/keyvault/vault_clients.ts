@@ -121,12 +121,16 @@ async function createClient(
 ): Promise<AnyClient> {
   const { pooledConnectionsPolicy } = await import("../net/connection_pool.ts");
   const { cancelledRequestsPolicy } = await import("../net/cancelled_requests.ts");
-  const { vaultThrottlePolicy } = await import("./throttle_policy.ts");
+  const { throttlePolicy, vaultEndpoint } = await import("../net/throttle_policy.ts");
   // In this order: the throttle holds its slot over the whole attempt; the third wraps
   // whichever agent the second settled on.
   const options = {
     ...CLIENT_OPTIONS,
-    additionalPolicies: [vaultThrottlePolicy(throttles), pooledConnectionsPolicy, cancelledRequestsPolicy],
+    additionalPolicies: [
+      throttlePolicy(throttles, vaultEndpoint),
+      pooledConnectionsPolicy,
+      cancelledRequestsPolicy,
+    ],
   };
   switch (kind) {
     case "secrets": {

@@ -54,6 +54,12 @@ const LOGGED_WARNINGS = 20;
  */
 const CACHED_OBJECTS = 4096;
 const CACHED_BYTES = 8 * 1024 * 1024;
+/**
+ * Token requests in flight to one Entra authority at most: as many as the pooled connections
+ * per origin. Entra's limits are per tenant and far above one node's token requests (one per
+ * identity and hour); the governor is there for its 429s.
+ */
+const ENTRA_CONCURRENCY = 64;
 /** Pods remembered as mounted: many times one node's 110; a forgotten one reads Key Vault again. */
 const MOUNTED_PODS_KEPT = 4096;
 
@@ -86,6 +92,7 @@ interface ObjectOutput {
  */
 export class Mounter {
   readonly #throttles: Throttles;
+  readonly #entraThrottles: Throttles;
   readonly #vaults: VaultClients;
   readonly #inFlight = new InFlight<Fetched<unknown>>();
   readonly #listings = new InFlight<VersionProperties[]>();
@@ -96,6 +103,14 @@ export class Mounter {
   constructor(private readonly deps: MounterDependencies) {
     this.#throttles = new Throttles({ concurrency: deps.options.vaultConcurrency, observer: deps.observer });
     this.#vaults = new VaultClients(new CredentialCache(), this.#throttles);
+    const observer = deps.observer;
+    this.#entraThrottles = new Throttles({
+      concurrency: ENTRA_CONCURRENCY,
+      observer: {
+        throttled: (authority) => observer?.entraThrottled?.(authority),
+        waited: (authority, seconds) => observer?.entraWaited?.(authority, seconds),
+      },
+    });
     this.#objects = new ObjectCache({
       ttlMs: deps.options.objectCacheTtlMs,
       maxEntries: CACHED_OBJECTS,
@@ -111,6 +126,7 @@ export class Mounter {
       nmiAddress: options.nmiAddress,
       tokenProxyUrl: options.tokenProxyUrl,
       sniName: options.sniName,
+      entraThrottles: this.#entraThrottles,
       readTextFile,
     });
   }

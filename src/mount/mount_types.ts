@@ -66,4 +66,8 @@ export interface MountObserver extends ThrottleObserver {
   }): void;
   /** One object of a mount answered from the object cache (`hit`) or fetched from Key Vault. */
   objectCache?(event: { objectType: string; hit: boolean }): void;
+  /** A 429 from an Entra authority (`host/tenant`). */
+  entraThrottled?(authority: string): void;
+  /** A token request waited `seconds` for an Entra authority's throttle to end. */
+  entraWaited?(authority: string, seconds: number): void;
 }

@@ -36,6 +36,8 @@ export class ProviderMetrics implements MountObserver {
   readonly #cacheMisses: client.Counter<string>;
   readonly #throttled: client.Counter<string>;
   readonly #throttleWait: client.Histogram<string>;
+  readonly #entraThrottled: client.Counter<string>;
+  readonly #entraThrottleWait: client.Histogram<string>;
 
   constructor() {
     this.#common = {
@@ -86,6 +88,19 @@ export class ProviderMetrics implements MountObserver {
       buckets: [...BUCKETS],
       registers: [this.registry],
     });
+    this.#entraThrottled = new client.Counter({
+      name: "entra_throttled_total",
+      help: "Number of throttled (429) responses from an Entra authority",
+      labelNames: [...COMMON_LABELS, "authority"],
+      registers: [this.registry],
+    });
+    this.#entraThrottleWait = new client.Histogram({
+      name: "entra_throttle_wait",
+      help: "Distribution of how long token requests waited for an Entra throttle to end",
+      labelNames: [...COMMON_LABELS, "authority"],
+      buckets: [...BUCKETS],
+      registers: [this.registry],
+    });
   }
 
   /** Records one object fetched from Key Vault (MountObserver); `error` is "" on success, as in Go. */
@@ -111,6 +126,16 @@ export class ProviderMetrics implements MountObserver {
   /** Records how long a request waited for a vault's throttle (ThrottleObserver). */
   waited(vault: string, seconds: number): void {
     this.#throttleWait.observe({ ...this.#common, vault }, seconds);
+  }
+
+  /** Records a 429 from an Entra authority (MountObserver). */
+  entraThrottled(authority: string): void {
+    this.#entraThrottled.inc({ ...this.#common, authority });
+  }
+
+  /** Records how long a token request waited for an Entra authority's throttle (MountObserver). */
+  entraWaited(authority: string, seconds: number): void {
+    this.#entraThrottleWait.observe({ ...this.#common, authority }, seconds);
   }
 
   /** Records one finished gRPC call (`code` is a gRPC status code); pass as the server's `onRpc`. */

@@ -36,7 +36,7 @@ Deno.test("bench fleet: P5 and P6 on a small shape meet their request targets", 
     }
     assert.equal(ours.burst.throttled, 1);
     assert.equal(ours.burst.duringThrottle, 0);
-    assert.equal(ours.burst.ok, shape.burstPods, ours.burst.firstError);
+    assert.equal(ours.burst.ok, shape.burstPods, ours.burst.firstError ?? "");
     const saved = JSON.parse(await Deno.readTextFile(`${out}/fleet.json`));
     assert.equal(saved.model.length, 8);
     assert.match(await Deno.readTextFile(`${out}/fleet.md`), /\| 1,000 \| 10 \| 10 \|/);

@@ -197,3 +197,52 @@ Deno.test("throttle: --vault-concurrency bounds the requests in flight to one va
     await world.close();
   }
 });
+
+Deno.test("throttle: a 429 from Entra with Retry-After holds back every token request to that authority", async () => {
+  const metricsPort = freePort();
+  const world = await startWorld({ seed: THROTTLE_SEED, args: [`--prometheus-port=${metricsPort}`] });
+  const client = providerClient(world.provider.socketPath);
+  const tokenRequests = () =>
+    world.emulator.requests((r) => r.service === "entra" && r.method === "POST")
+      .sort((a, b) => a.startedAt - b.startedAt);
+  try {
+    world.emulator.setFaults({
+      service: "entra",
+      method: "POST",
+      kind: "status",
+      status: 429,
+      retryAfter: 2,
+      times: 1,
+    });
+    const first = client.mount(podMount(0), { deadlineMs: 60_000 });
+    for (let i = 0; tokenRequests().every((r) => r.endedAt === undefined); i++) {
+      assert.ok(i < 400, "the first token request was answered");
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    // Another identity of the same tenant, while the authority throttles: it waits too.
+    const second = client.mount(podMount(1), { deadlineMs: 60_000 });
+    const results = await Promise.all([first, second]);
+    assert.deepEqual(results.map((r) => text(r.files[0].contents)), ["value-0", "value-1"]);
+    const requests = tokenRequests();
+    assert.equal(requests[0].status, 429);
+    const answered = requests[0].endedAt!;
+    const during = requests.filter((r) => r.startedAt > answered && r.startedAt < answered + 2_000);
+    assert.deepEqual(during.map((r) => r.startedAt - answered), [], "no token request during the 2 s");
+    assert.deepEqual(
+      requests.slice(1).map((r) => r.status),
+      [200, 200],
+      "both identities got their token after it",
+    );
+
+    const families = await parseExposition(
+      await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text(),
+    );
+    const throttled = families.find((f) => f.name === "entra_throttled")!.samples
+      .find((s) => s.name === "entra_throttled_total");
+    assert.equal(throttled?.value, 1);
+    assert.equal(throttled?.labels.authority, `login.microsoftonline.com/${TENANT}`);
+  } finally {
+    client.close();
+    await world.close();
+  }
+});

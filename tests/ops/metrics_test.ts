@@ -76,6 +76,13 @@ Deno.test("metrics: keyvault_request and grpc_request after real mounts, as the 
     assert.deepEqual(families.map((f) => [f.name, f.type]), [
       ["keyvault_request", "histogram"],
       ["grpc_request", "histogram"],
+      // Ours (the object cache and throttling): tests/integration/object_cache_test.ts and throttle_test.ts.
+      ["object_cache_hit", "counter"],
+      ["object_cache_miss", "counter"],
+      ["keyvault_throttled", "counter"],
+      ["keyvault_throttle_wait", "histogram"],
+      ["entra_throttled", "counter"],
+      ["entra_throttle_wait", "histogram"],
     ]);
     const [keyVault, grpc] = families;
     assert.equal(keyVault.documentation, "Distribution of how long it took to get from keyvault");

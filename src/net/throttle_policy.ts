@@ -1,8 +1,5 @@
-import type { SecretClient } from "@azure/keyvault-secrets";
 import type { Throttles } from "../concurrency/throttle.ts";
-
-type ClientOptions = NonNullable<ConstructorParameters<typeof SecretClient>[2]>;
-type AdditionalPolicy = NonNullable<ClientOptions["additionalPolicies"]>[number];
+import type { AdditionalPolicy } from "./connection_pool.ts";
 
 /**
  * Throttled answers one request takes before it gives up: the first try and 3 more, as many as
@@ -18,10 +15,19 @@ const RETRY_HEADERS = ["retry-after", "retry-after-ms", "x-ms-retry-after-ms"];
 /** A signal that never fires, for requests sent without one. */
 const NEVER = new AbortController().signal;
 
+/** The service endpoint a request goes to, as the governor counts them. */
+export type EndpointOf = (url: URL) => string;
+
+/** A vault: its host (all identities share its limits). */
+export const vaultEndpoint: EndpointOf = (url) => url.host;
+
+/** An Entra authority: its host and tenant, the first segment of every token request's path. */
+export const authorityEndpoint: EndpointOf = (url) => `${url.host}/${url.pathname.split("/")[1] ?? ""}`;
+
 /**
- * The Key Vault side of the throttle governor, as a pipeline policy of every vault client.
- * Each attempt takes a slot of the vault's host (all identities and mounts share it) and waits
- * while the vault throttles. A 429 is consumed here: the throttle is recorded for every mount,
+ * The throttle governor as a pipeline policy of every Key Vault client and Entra credential.
+ * Each attempt takes a slot of its endpoint (all identities and mounts share it) and waits
+ * while the endpoint throttles. A 429 is consumed here: the throttle is recorded for every mount,
  * and the request waits for it and is sent again within the caller's deadline.
  *
  * Why here and not in the SDK's retry policy: that policy (core-rest-pipeline's
@@ -31,13 +37,13 @@ const NEVER = new AbortController().signal;
  * sees every 429 first and the SDK's retry policy never sees one it would retry, so it never
  * sleeps blindly.
  */
-export function vaultThrottlePolicy(throttles: Throttles): AdditionalPolicy {
+export function throttlePolicy(throttles: Throttles, endpointOf: EndpointOf): AdditionalPolicy {
   return {
     position: "perRetry",
     policy: {
-      name: "vaultThrottlePolicy",
+      name: "throttlePolicy",
       async sendRequest(request, next) {
-        const host = new URL(request.url).host;
+        const host = endpointOf(new URL(request.url));
         const signal = (request.abortSignal as AbortSignal | undefined) ?? NEVER;
         for (let tries = 1;; tries++) {
           const release = await throttles.admit(host, signal);
