@@ -60,7 +60,7 @@ export function throttlePolicy(throttles: Throttles, endpointOf: EndpointOf): Ad
           throttles.throttled(host, retryAfterMs(response.headers));
           if (tries >= THROTTLED_TRIES) {
             // Passed on without its Retry-After, the SDK neither sleeps nor retries it: the
-            // request fails as `Key Vault answered 429`, and the throttle stays recorded here.
+            // request fails with the 429 (`Key Vault answered 429 …`), the throttle stays recorded.
             for (const name of RETRY_HEADERS) response.headers.delete(name);
             return response;
           }
