@@ -75,7 +75,13 @@ export async function startEnvironment(binaries: Binaries): Promise<Environment>
     // The provider's permission list grants /tmp: the driver's provider folder lives there.
     const providerDir = `${dir}/providers`;
     await Deno.mkdir(providerDir, { mode: 0o700 });
-    const provider = await startProviderProcess({ socketDir: providerDir, env: emulator.env() });
+    // The driver polls every second (cluster.ts): as docs/clouds-and-caches.md asks of a poll that
+    // short, the object cache lives under half of it, so each poll reads a rotated secret.
+    const provider = await startProviderProcess({
+      socketDir: providerDir,
+      env: emulator.env(),
+      args: ["--object-cache-ttl=500ms"],
+    });
     cleanups.push(() => provider.stop());
     outputs.push({ name: "provider", output: () => provider.output() });
     const driver = await startDriver(binaries, dir, controlPlane, providerDir);
