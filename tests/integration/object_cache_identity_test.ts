@@ -3,7 +3,8 @@
  * an identity B that differs from A in that field alone remounts right after A fetched the
  * object: B must be judged by Azure again (a request at the emulator, and B's own failure), never
  * answered with A's value. If the cache key dropped the field, B's remount would find A's entry
- * and succeed without a request, and this test fails.
+ * and succeed without a request, and this test fails. (`podIdentity.nmiAddress` is the process's
+ * `--nmi-address`: the mounts of one provider never differ in it.)
  */
 import assert from "node:assert/strict";
 import type { ServiceError } from "@grpc/grpc-js";
@@ -12,7 +13,16 @@ import type { Fault } from "../emulator/emulator.ts";
 import { providerClient } from "../harness/grpc_client.ts";
 import { startProviderProcess } from "../harness/provider_process.ts";
 import type { MountInput } from "../harness/spc.ts";
-import { MODES, POD_A, request, SEED, serviceAccountJwt, SP } from "./identity_fixtures.ts";
+import {
+  HUBS,
+  MODES,
+  POD_A,
+  request,
+  SEED,
+  serviceAccountJwt,
+  SP,
+  stackCloudFile,
+} from "./identity_fixtures.ts";
 
 /** The service-account token issuer of the federated credential (serviceAccountJwt's default). */
 const ISSUER = "https://oidc.prod-aks.azure.com/00000000-0000-0000-0000-000000000000/";
@@ -35,9 +45,45 @@ interface Variant {
   readonly code?: number;
   /** For a B that Azure would serve: a fault that fails B's first mount only. */
   readonly firstFault?: Fault;
+  /** For such a B: the emulator identity its own Key Vault GET is made as. */
+  readonly reads?: string;
 }
 
 const withUid = (input: MountInput, podUid: string): MountInput => ({ ...input, podUid });
+
+/**
+ * A cloud described by a file whose Entra authority is AzureStack hub 1's login host but whose
+ * vaults are public Azure's: the same vault URL as A's, reached through another authority.
+ */
+const OTHER_AUTHORITY = await stackCloudFile({
+  loginHost: HUBS.hub1.loginHost,
+  vaultDnsSuffix: "vault.azure.net",
+});
+const viaOtherAuthority = (input: MountInput): MountInput => ({
+  ...input,
+  parameters: { ...input.parameters, cloudName: "AzureStackCloud", cloudEnvFileName: OTHER_AUTHORITY },
+});
+/** Public Azure's vaults with another Key Vault resource: the token pod identity asks NMI for changes. */
+const OTHER_RESOURCE = await stackCloudFile({
+  loginHost: "login.microsoftonline.com",
+  vaultDnsSuffix: "vault.azure.net",
+});
+{
+  const file = JSON.parse(await Deno.readTextFile(OTHER_RESOURCE));
+  await Deno.writeTextFile(
+    OTHER_RESOURCE,
+    JSON.stringify({ ...file, keyVaultEndpoint: "https://vault-other.azure.net/" }),
+  );
+}
+const failAtOtherAuthority: Fault = {
+  service: "entra",
+  host: HUBS.hub1.loginHost,
+  method: "POST",
+  kind: "status",
+  status: 400,
+  body: { error: "invalid_request", error_description: "AADSTS90002: failed on purpose" },
+  times: 1,
+};
 
 const VARIANTS: Variant[] = [
   {
@@ -57,6 +103,21 @@ const VARIANTS: Variant[] = [
     a: MODES.servicePrincipal(),
     b: { ...MODES.servicePrincipal(), tenantID: OTHER_TENANT },
     code: 16,
+  },
+  {
+    // Entra would serve it: the first mount is failed by a fault at that authority.
+    field: "servicePrincipal.authorityHost",
+    a: MODES.servicePrincipal(),
+    b: viaOtherAuthority(MODES.servicePrincipal()),
+    firstFault: failAtOtherAuthority,
+    reads: "sp-app",
+  },
+  {
+    field: "workloadIdentity.authorityHost",
+    a: MODES.workloadIdentity(),
+    b: viaOtherAuthority(MODES.workloadIdentity()),
+    firstFault: failAtOtherAuthority,
+    reads: "wi-app",
   },
   {
     field: "workloadIdentity.clientId",
@@ -111,12 +172,23 @@ const VARIANTS: Variant[] = [
     code: 16,
   },
   {
+    // NMI serves a token for the other resource, which Key Vault refuses (wrong audience).
+    field: "podIdentity.resource",
+    a: MODES.podIdentity(POD_A),
+    b: {
+      ...MODES.podIdentity(POD_A),
+      parameters: { usePodIdentity: "true", cloudName: "AzureStackCloud", cloudEnvFileName: OTHER_RESOURCE },
+    },
+    code: 16,
+  },
+  {
     // Another pod of the same name (a new uid): NMI would serve it, so its first mount is
     // failed by a fault; its remount must still ask NMI and Key Vault itself.
     field: "podIdentity.podUid",
     a: MODES.podIdentity(POD_A),
     b: MODES.podIdentity(POD_A),
     firstFault: { service: "nmi", kind: "status", status: 404, body: "no such pod", times: 1 },
+    reads: "pod-a",
   },
 ];
 
@@ -154,7 +226,7 @@ Deno.test("object cache: an identity differing in any one key field is never ans
         } else {
           assert.equal(again, undefined, "B, now served by Azure, reads the object itself");
           assert.ok(
-            asked.some((r) => r.service === "keyvault" && r.status === 200 && r.identity === "pod-a"),
+            asked.some((r) => r.service === "keyvault" && r.status === 200 && r.identity === variant.reads),
             "with its own Key Vault GET",
           );
         }
@@ -164,5 +236,8 @@ Deno.test("object cache: an identity differing in any one key field is never ans
     client.close();
     await provider.stop();
     await emulator.close();
+    for (const file of [OTHER_AUTHORITY, OTHER_RESOURCE]) {
+      await Deno.remove(file.replace(/\/[^/]+$/, ""), { recursive: true });
+    }
   }
 });
