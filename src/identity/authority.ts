@@ -15,6 +15,14 @@ export interface AuthorityOptions {
 }
 
 /**
+ * The Entra authority of `tenantId` in `cloud` as the throttle governor names it: the endpoint
+ * its token requests count against (see net/throttle_policy.ts).
+ */
+export function throttledAuthority(cloud: CloudEnvironment, tenantId: string): string {
+  return authorityEndpoint(new URL(`${cloud.activeDirectoryEndpoint.replace(/\/+$/, "")}/${tenantId}/`));
+}
+
+/**
  * The cloud's authority for credentials that talk to Entra ID (service principal, workload
  * identity). A cloud described by a file (AzureStack) skips instance discovery: public Entra
  * does not know its authority, and a disconnected hub cannot reach login.microsoftonline.com.

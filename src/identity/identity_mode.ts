@@ -61,6 +61,11 @@ export interface ResolvedIdentity {
    * token). Absent when nothing changes.
    */
   update?(credential: TokenCredential): void;
+  /**
+   * The Entra authority its token requests go to, as the throttle governor names it (login host
+   * and tenant); absent for modes that ask IMDS or NMI.
+   */
+  readonly authority?: string;
   /** Parameters the mode ignores that the user probably meant something by. */
   readonly warnings?: readonly string[];
 }

@@ -2,7 +2,7 @@ import { ClientSecretCredential } from "@azure/identity";
 import { createHmac, randomBytes } from "node:crypto";
 import { InvalidMountConfigError } from "../errors.ts";
 import { identityKey } from "../cache/keys.ts";
-import { authorityOptions } from "./authority.ts";
+import { authorityOptions, throttledAuthority } from "./authority.ts";
 import type { IdentityContext, IdentityMode, IdentityRequest, ResolvedIdentity } from "./identity_mode.ts";
 
 /**
@@ -32,6 +32,7 @@ export const servicePrincipal: IdentityMode = {
         secretHash,
       }),
       description: `service principal ${clientId} in tenant ${config.tenantId}`,
+      authority: throttledAuthority(config.cloud, config.tenantId),
       createCredential: () =>
         new ClientSecretCredential(
           config.tenantId,

@@ -5,7 +5,7 @@ import {
   type TokenCredential,
 } from "@azure/identity";
 import { identityKey } from "../cache/keys.ts";
-import { type AuthorityOptions, authorityOptions } from "./authority.ts";
+import { type AuthorityOptions, authorityOptions, throttledAuthority } from "./authority.ts";
 import { checkClientId } from "./client_id.ts";
 import type { IdentityContext, IdentityMode, IdentityRequest, ResolvedIdentity } from "./identity_mode.ts";
 import {
@@ -45,6 +45,7 @@ export const workloadIdentity: IdentityMode = {
         subject: token.subject,
       }),
       description: `workload identity ${clientID} in tenant ${config.tenantId} as ${token.subject}`,
+      authority: throttledAuthority(config.cloud, config.tenantId),
       createCredential: () => new FederatedTokenCredential(config.tenantId, clientID, token, authority),
       update: (credential) => {
         if (credential instanceof FederatedTokenCredential) credential.offer(token);

@@ -70,25 +70,37 @@ function describeRestError(fields: AzureErrorFields, message: string): FailureDe
   return { kind: "unknown", text };
 }
 
-/** Why a mount stopped waiting: `vaultHost` throttles beyond the mount's deadline. */
-export class VaultThrottledError extends Error {
-  override name = "VaultThrottledError";
-  constructor(readonly vaultHost: string, readonly throttle: ThrottleState) {
-    super(describeThrottle(vaultHost, throttle).text);
+/** A service the throttle governor holds requests back from. */
+export type ThrottledService = "Key Vault" | "Entra ID";
+
+/** Why a mount stopped waiting: `endpoint` throttles beyond the mount's deadline. */
+export class ThrottledError extends Error {
+  override name = "ThrottledError";
+  constructor(
+    readonly service: ThrottledService,
+    readonly endpoint: string,
+    readonly throttle: ThrottleState,
+  ) {
+    super(describeThrottle(service, endpoint, throttle).text);
   }
 }
 
 /**
- * The failure of a mount that a throttle of `vaultHost` outlasts: Unavailable, since the vault
- * asked to be left alone and will answer again (the driver retries the mount).
+ * The failure of a mount that a throttle of `endpoint` (a vault's host, an Entra authority)
+ * outlasts: Unavailable, since the service asked to be left alone and will answer again (the
+ * driver retries the mount).
  */
-export function describeThrottle(vaultHost: string, throttle: ThrottleState): FailureDescription {
+export function describeThrottle(
+  service: ThrottledService,
+  endpoint: string,
+  throttle: ThrottleState,
+): FailureDescription {
   const until = new Date(throttle.until).toISOString().replace(/\.\d+Z$/, "Z");
   const how = throttle.retryAfter ? "its Retry-After ends" : "the provider's backoff ends";
   return {
     kind: "unavailable",
     text:
-      `Key Vault ${vaultHost} is throttling requests from this node (429 Too Many Requests; ${how} at ${until}), past this mount's deadline: the driver will retry the mount`,
+      `${service} ${endpoint} is throttling requests from this node (429 Too Many Requests; ${how} at ${until}), past this mount's deadline: the driver will retry the mount`,
   };
 }
 

@@ -6,12 +6,7 @@ import { InvalidMountConfigError } from "../errors.ts";
 import { objectLabel } from "../config/object_spec.ts";
 import { conflictingPaths, filePathProblem } from "../config/paths.ts";
 import { CredentialCache } from "../identity/credentials.ts";
-import {
-  describeAzureError,
-  DescribedError,
-  describeThrottle,
-  VaultThrottledError,
-} from "../keyvault/errors.ts";
+import { describeAzureError, DescribedError, describeThrottle, ThrottledError } from "../keyvault/errors.ts";
 import { MountedPods } from "../keyvault/mounted_pods.ts";
 import { approximateBytes, ObjectCache } from "../keyvault/object_cache.ts";
 import { guardDeadline } from "../keyvault/throttle_guard.ts";
@@ -149,7 +144,24 @@ export class Mounter {
     // All or nothing: once one object failed, the others' work (a token endpoint that is
     // down, asked once per object in turn) only delays the answer.
     const failed = new AbortController();
-    const throttle = guardDeadline(this.#throttles, plan.config.vaultUrl, signal);
+    // Every vault the mount reads (objects may name their own keyvaultName) and its authority.
+    const vaultHosts = new Set(
+      plan.objects.map((object) => new URL(objectVaultUrl(plan.config, object.spec)).host),
+    );
+    const throttle = guardDeadline(signal, [
+      ...[...vaultHosts].map((endpoint) => ({
+        service: "Key Vault" as const,
+        throttles: this.#throttles,
+        endpoint,
+      })),
+      ...(plan.identity.authority
+        ? [{
+          service: "Entra ID" as const,
+          throttles: this.#entraThrottles,
+          endpoint: plan.identity.authority,
+        }]
+        : []),
+    ]);
     const objectSignal = AbortSignal.any([signal, failed.signal, throttle.signal]);
     const outputs = await mapLimited(
       plan.objects,
@@ -218,8 +230,8 @@ export class Mounter {
         ? { kind: "unsupported" as const, text: error.message }
         : error instanceof DescribedError
         ? error.failure
-        : signal.reason instanceof VaultThrottledError
-        ? describeThrottle(signal.reason.vaultHost, signal.reason.throttle)
+        : signal.reason instanceof ThrottledError
+        ? describeThrottle(signal.reason.service, signal.reason.endpoint, signal.reason.throttle)
         : describeAzureError(error, signal);
       const objectError = new ObjectError(objectLabel(spec), failure);
       this.#observe(object, started, objectError.message);

@@ -246,3 +246,42 @@ Deno.test("throttle: a 429 from Entra with Retry-After holds back every token re
     await world.close();
   }
 });
+
+Deno.test("throttle: a deadline shorter than Entra's throttle fails with Unavailable naming the authority", async () => {
+  const world = await startWorld({ seed: THROTTLE_SEED });
+  const client = providerClient(world.provider.socketPath);
+  try {
+    world.emulator.setFaults({
+      service: "entra",
+      method: "POST",
+      kind: "status",
+      status: 429,
+      retryAfter: 30,
+      times: 1,
+    });
+    const started = Date.now();
+    const error = await client.mount(podMount(0), { deadlineMs: 5_000 }).then(
+      () => assert.fail("the mount should fail"),
+      (e: ServiceError) => e,
+    );
+    assert.equal(error.code, 14, error.details);
+    assert.match(
+      error.details,
+      new RegExp(
+        `objectName:app-0, .*: Entra ID login\\.microsoftonline\\.com/${TENANT} is throttling requests from this node \\(429 Too Many Requests; its Retry-After ends at `,
+      ),
+    );
+    assert.ok(Date.now() - started < 4_500, "failed as soon as the throttle was known, before the deadline");
+    // Another identity of the tenant fails the same way at once, without asking Entra.
+    const other = await client.mount(podMount(1), { deadlineMs: 5_000 }).then(
+      () => assert.fail("the mount should fail"),
+      (e: ServiceError) => e,
+    );
+    assert.equal(other.code, 14, other.details);
+    const posts = world.emulator.requests((r) => r.service === "entra" && r.method === "POST");
+    assert.deepEqual(posts.map((r) => r.status), [429]);
+  } finally {
+    client.close();
+    await world.close();
+  }
+});
