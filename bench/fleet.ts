@@ -18,13 +18,13 @@
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { type Emulator, startEmulator } from "../tests/emulator/emulator.ts";
-import { mountRequest } from "../tests/harness/spc.ts";
+import { mountRequest, TENANT } from "../tests/harness/spc.ts";
 import { Driver, type MountFields } from "./driver.ts";
 import { goProviderBinary } from "./go_provider.ts";
 import { countRequests, type RequestCounts } from "./measure.ts";
 import { waitForSocket } from "./proc.ts";
 import { goProvider, ourProvider, type ProviderUnderTest, type RunningProvider } from "./providers.ts";
-import { principal, secretName, TENANT } from "./workload.ts";
+import { principal, secretName } from "./workload.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const VAULT = "fleet-vault";

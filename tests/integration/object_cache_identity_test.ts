@@ -3,8 +3,9 @@
  * an identity B that differs from A in that field alone remounts right after A fetched the
  * object: B must be judged by Azure again (a request at the emulator, and B's own failure), never
  * answered with A's value. If the cache key dropped the field, B's remount would find A's entry
- * and succeed without a request, and this test fails. (`podIdentity.nmiAddress` is the process's
- * `--nmi-address`: the mounts of one provider never differ in it.)
+ * and succeed without a request, and this test fails. (Pod identity's `nmiAddress` and identity
+ * binding's `tokenProxyUrl` and `sniName` are the process's flags: the mounts of one provider never
+ * differ in them.)
  */
 import assert from "node:assert/strict";
 import type { ServiceError } from "@grpc/grpc-js";
@@ -12,14 +13,16 @@ import { startEmulator } from "../emulator/emulator.ts";
 import type { Fault } from "../emulator/emulator.ts";
 import { providerClient } from "../harness/grpc_client.ts";
 import { startProviderProcess } from "../harness/provider_process.ts";
+import { serviceAccountJwt } from "../harness/service_account.ts";
 import type { MountInput } from "../harness/spc.ts";
 import {
+  BINDING_AUDIENCE,
+  BOUND_SUBJECT,
   HUBS,
   MODES,
   POD_A,
   request,
   SEED,
-  serviceAccountJwt,
   SP,
   stackCloudFile,
 } from "./identity_fixtures.ts";
@@ -32,7 +35,7 @@ const OTHER_TENANT = "0d0d0d0d-0000-4000-8000-00000000dead";
 const ISOLATION_SEED = {
   ...SEED,
   identities: SEED.identities.map((identity) =>
-    identity.name === "wi-app" ? { ...identity, issuer: ISSUER } : identity
+    identity.name === "wi-app" || identity.name === "bound-mi" ? { ...identity, issuer: ISSUER } : identity
   ),
 };
 
@@ -149,6 +152,40 @@ const VARIANTS: Variant[] = [
     code: 16,
   },
   {
+    field: "identityBinding.clientId",
+    a: MODES.identityBinding(),
+    b: {
+      parameters: { ...MODES.identityBinding().parameters, clientID: "89898989-8989-4898-8898-898989898989" },
+    },
+    code: 16,
+  },
+  {
+    field: "identityBinding.tenantId",
+    a: MODES.identityBinding(),
+    b: { ...MODES.identityBinding(), tenantID: OTHER_TENANT },
+    code: 16,
+  },
+  {
+    field: "identityBinding.issuer",
+    a: MODES.identityBinding(),
+    b: MODES.identityBinding(
+      serviceAccountJwt({
+        aud: BINDING_AUDIENCE,
+        sub: BOUND_SUBJECT,
+        iss: "https://oidc.example.test/other/",
+      }),
+    ),
+    code: 16,
+  },
+  {
+    field: "identityBinding.subject",
+    a: MODES.identityBinding(),
+    b: MODES.identityBinding(
+      serviceAccountJwt({ aud: BINDING_AUDIENCE, sub: "system:serviceaccount:default:intruder" }),
+    ),
+    code: 16,
+  },
+  {
     field: "vmManagedIdentity.clientId",
     a: MODES.vmUserAssigned(),
     b: {
@@ -196,7 +233,12 @@ Deno.test("object cache: an identity differing in any one key field is never ans
   const emulator = await startEmulator({ seed: ISOLATION_SEED });
   const provider = await startProviderProcess({
     env: emulator.env(),
-    args: [`--nmi-address=${emulator.nmiAddress}`, "--object-cache-ttl=1m"],
+    args: [
+      `--nmi-address=${emulator.nmiAddress}`,
+      `--token-proxy-url=${emulator.aksCluster.tokenProxyUrl}`,
+      `--sni-name=${emulator.aksCluster.sniName}`,
+      "--object-cache-ttl=1m",
+    ],
   });
   const client = providerClient(provider.socketPath);
   const mount = (input: MountInput) => client.mount(request(input));

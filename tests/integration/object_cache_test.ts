@@ -10,7 +10,8 @@ import type { ServiceError } from "@grpc/grpc-js";
 import { text } from "../harness/bytes.ts";
 import { providerClient } from "../harness/grpc_client.ts";
 import { mountRequest, type ObjectEntry } from "../harness/spc.ts";
-import { freePort, parseExposition } from "../ops/metrics_text.ts";
+import { freePort } from "../harness/net.ts";
+import { parseExposition } from "../ops/metrics_text.ts";
 import { SEED, SEEDED_VALUES, SP, startWorld } from "./fixtures.ts";
 
 const OBJECTS: ObjectEntry[] = [

@@ -11,7 +11,8 @@ import type { RecordedRequest } from "../emulator/emulator.ts";
 import { text } from "../harness/bytes.ts";
 import { providerClient } from "../harness/grpc_client.ts";
 import { mountRequest } from "../harness/spc.ts";
-import { freePort, parseExposition } from "../ops/metrics_text.ts";
+import { freePort } from "../harness/net.ts";
+import { parseExposition } from "../ops/metrics_text.ts";
 import { SEED, SP, startWorld, TENANT } from "./fixtures.ts";
 
 const VAULT_HOST = "demo-vault.vault.azure.net";
