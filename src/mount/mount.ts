@@ -1,5 +1,3 @@
-import { objectKey, objectListKey, versionListKey } from "../cache/keys.ts";
-import { InFlight } from "../concurrency/in_flight.ts";
 import { Throttles } from "../concurrency/throttle.ts";
 import { mapLimited } from "../concurrency/limiter.ts";
 import { InvalidMountConfigError } from "../errors.ts";
@@ -7,19 +5,12 @@ import { objectLabel } from "../config/object_spec.ts";
 import { conflictingPaths, filePathProblem } from "../config/paths.ts";
 import { CredentialCache } from "../identity/credentials.ts";
 import { describeAzureError, DescribedError, describeThrottle, ThrottledError } from "../keyvault/errors.ts";
-import { MountedPods } from "../keyvault/mounted_pods.ts";
-import { approximateBytes, ObjectCache } from "../keyvault/object_cache.ts";
-import { guardDeadline } from "../keyvault/throttle_guard.ts";
+import { guardDeadline, type ThrottleGuard } from "../keyvault/throttle_guard.ts";
 import { ObjectError } from "./object_error.ts";
 import { VaultAccess, VaultClients } from "../keyvault/vault_clients.ts";
 import { objectVaultUrl } from "../config/mount_config.ts";
-import {
-  Fetched,
-  ListedObject,
-  ObjectFormatError,
-  OutputFile,
-  VersionProperties,
-} from "../objects/object_type.ts";
+import { ObjectFormatError, type OutputFile } from "../objects/object_type.ts";
+import { type MountReads, ObjectReader } from "./object_reader.ts";
 import { listingFailure, matchedSecretFailure, matchingNames } from "./name_pattern_objects.ts";
 import { pickVersions } from "../objects/versions.ts";
 import type { Logger } from "../log/logger.ts";
@@ -44,26 +35,11 @@ import {
 const LOGGED_WARNINGS = 20;
 
 /**
- * Bounds of the object cache: far more than the objects of one node's identities (110 pods
- * with a few objects each), and 8 MiB of values against the 160 MiB memory limit.
- */
-const CACHED_OBJECTS = 4096;
-const CACHED_BYTES = 8 * 1024 * 1024;
-/**
  * Token requests in flight to one Entra authority at most: as many as the pooled connections
  * per origin. Entra's limits are per tenant and far above one node's token requests (one per
  * identity and hour); the governor is there for its 429s.
  */
 const ENTRA_CONCURRENCY = 64;
-/** Pods remembered as mounted: many times one node's 110; a forgotten one reads Key Vault again. */
-const MOUNTED_PODS_KEPT = 4096;
-
-/** What one mount's object reads may use, and how many the object cache answered. */
-interface MountReads {
-  /** True when this pod was mounted before, so its objects may come from the cache. */
-  readonly remount: boolean;
-  cached: number;
-}
 
 /** What the mount pipeline is built from; one instance serves every mount of the process. */
 export interface MounterDependencies {
@@ -89,11 +65,7 @@ export class Mounter {
   readonly #throttles: Throttles;
   readonly #entraThrottles: Throttles;
   readonly #vaults: VaultClients;
-  readonly #inFlight = new InFlight<Fetched<unknown>>();
-  readonly #listings = new InFlight<VersionProperties[]>();
-  readonly #objectLists = new InFlight<ListedObject[]>();
-  readonly #objects: ObjectCache<Fetched<unknown>>;
-  readonly #pods = new MountedPods(MOUNTED_PODS_KEPT);
+  readonly #reader: ObjectReader;
 
   constructor(private readonly deps: MounterDependencies) {
     this.#throttles = new Throttles({ concurrency: deps.options.vaultConcurrency, observer: deps.observer });
@@ -106,11 +78,7 @@ export class Mounter {
         waited: (authority, seconds) => observer?.entraWaited?.(authority, seconds),
       },
     });
-    this.#objects = new ObjectCache({
-      ttlMs: deps.options.objectCacheTtlMs,
-      maxEntries: CACHED_OBJECTS,
-      maxBytes: CACHED_BYTES,
-    });
+    this.#reader = new ObjectReader(deps.options.objectCacheTtlMs, observer);
   }
 
   /** Validates a request without calling Key Vault; throws InvalidMountConfigError. */
@@ -140,28 +108,11 @@ export class Mounter {
       });
     }
     const pod = plan.config.identity.pod;
-    const reads: MountReads = { remount: this.#pods.has(pod.uid), cached: 0 };
+    const reads = this.#reader.startMount(pod.uid);
     // All or nothing: once one object failed, the others' work (a token endpoint that is
     // down, asked once per object in turn) only delays the answer.
     const failed = new AbortController();
-    // Every vault the mount reads (objects may name their own keyvaultName) and its authority.
-    const vaultHosts = new Set(
-      plan.objects.map((object) => new URL(objectVaultUrl(plan.config, object.spec)).host),
-    );
-    const throttle = guardDeadline(signal, [
-      ...[...vaultHosts].map((endpoint) => ({
-        service: "Key Vault" as const,
-        throttles: this.#throttles,
-        endpoint,
-      })),
-      ...(plan.identity.authority
-        ? [{
-          service: "Entra ID" as const,
-          throttles: this.#entraThrottles,
-          endpoint: plan.identity.authority,
-        }]
-        : []),
-    ]);
+    const throttle = this.#throttleGuard(plan, signal);
     const objectSignal = AbortSignal.any([signal, failed.signal, throttle.signal]);
     const outputs = await mapLimited(
       plan.objects,
@@ -173,7 +124,7 @@ export class Mounter {
         }),
     ).finally(() => {
       throttle.stop();
-      this.#pods.add(pod.uid);
+      this.#reader.endMount(pod.uid);
     });
     if (reads.cached > 0) {
       this.deps.logger.debug(5, "mount answered from the object cache", {
@@ -188,6 +139,27 @@ export class Mounter {
     const result = { files, objectVersions: uniqueVersions(outputs.flatMap((output) => output.versions)) };
     this.#checkSize(plan, result);
     return result;
+  }
+
+  /**
+   * Watches the throttles of every vault the mount reads (objects may name their own
+   * keyvaultName) and of its identity's Entra authority, so that a throttle outlasting the
+   * mount's deadline fails it at once.
+   */
+  #throttleGuard(plan: MountPlan, signal: AbortSignal): ThrottleGuard {
+    const vaultHosts = new Set(
+      plan.objects.map((object) => new URL(objectVaultUrl(plan.config, object.spec)).host),
+    );
+    const vaults = [...vaultHosts].map((endpoint) => ({
+      service: "Key Vault" as const,
+      throttles: this.#throttles,
+      endpoint,
+    }));
+    const authority = plan.identity.authority;
+    const entra = authority
+      ? [{ service: "Entra ID" as const, throttles: this.#entraThrottles, endpoint: authority }]
+      : [];
+    return guardDeadline(signal, [...vaults, ...entra]);
   }
 
   /**
@@ -247,7 +219,14 @@ export class Mounter {
     reads: MountReads,
   ): Promise<ObjectOutput> {
     const { spec } = object;
-    const fetched = await this.#get(vault, object, spec.objectVersion, signal, reads);
+    const fetched = await this.#reader.get(
+      vault,
+      object.type,
+      spec.objectName,
+      spec.objectVersion,
+      signal,
+      reads,
+    );
     const version = { id: `${spec.objectType}/${spec.objectName}`, version: fetched.version };
     const files = this.#format(plan, object, fetched.value, spec.fileName, version);
     return { files, versions: [version] };
@@ -261,16 +240,12 @@ export class Mounter {
     reads: MountReads,
   ): Promise<ObjectOutput> {
     const { spec, type } = object;
-    const listed = await this.#listings.run(
-      versionListKey(vault.key, { objectType: type.type, objectName: spec.objectName }),
-      signal,
-      (shared) => type.listVersions(vault, spec.objectName, shared),
-    );
+    const listed = await this.#reader.versions(vault, type, spec.objectName, signal);
     const chosen = pickVersions(listed, spec.objectVersion, spec.objectVersionHistory);
     const fetched = await mapLimited(
       chosen,
       this.deps.options.objectConcurrency,
-      (version) => this.#get(vault, object, version.version, signal, reads),
+      (version) => this.#reader.get(vault, type, spec.objectName, version.version, signal, reads),
     );
     const versions = fetched.map((item, i) => ({
       id: `${spec.objectType}/${spec.objectName}/${i}`,
@@ -300,15 +275,7 @@ export class Mounter {
     reads: MountReads,
   ): Promise<ObjectOutput> {
     const { spec, type } = object;
-    const listed = await this.#objectLists.run(
-      objectListKey(vault.key, type.type),
-      signal,
-      (shared) => {
-        // checkSpec accepts a pattern only for types that list (secrets).
-        if (!type.listObjects) throw new ObjectFormatError(`objectType ${type.type} cannot be listed`);
-        return type.listObjects(vault, shared);
-      },
-    ).catch((error) => {
+    const listed = await this.#reader.list(vault, type, signal).catch((error) => {
       throw new DescribedError(listingFailure(error, signal));
     });
     const names = matchingNames(listed, spec.objectName, spec.keyvaultName || plan.config.keyvaultName);
@@ -323,40 +290,6 @@ export class Mounter {
       files: outputs.flatMap((output) => output.files),
       versions: outputs.flatMap((output) => output.versions),
     };
-  }
-
-  /**
-   * One object version as `vault`'s identity: from the object cache when this is a remount and
-   * the identity fetched it within the time to live, else from Key Vault (joining a fetch of
-   * the same object already under way), kept for the remounts that follow. Failures are never
-   * kept, so an identity that cannot read an object asks Key Vault every time.
-   */
-  async #get(
-    vault: VaultAccess,
-    object: PlannedObject,
-    version: string,
-    signal: AbortSignal,
-    reads: MountReads,
-  ): Promise<Fetched<unknown>> {
-    const { spec, type } = object;
-    const key = objectKey(vault.key, {
-      objectType: type.type,
-      objectName: spec.objectName,
-      objectVersion: version,
-    });
-    const cached = reads.remount ? this.#objects.get(key) : undefined;
-    if (this.#objects.enabled) this.deps.observer?.objectCache?.({ objectType: type.type, hit: !!cached });
-    if (cached) {
-      reads.cached++;
-      return cached;
-    }
-    const fetched = await this.#inFlight.run(
-      key,
-      signal,
-      (shared) => type.get(vault, spec.objectName, version, shared),
-    );
-    this.#objects.set(key, fetched, approximateBytes(fetched));
-    return fetched;
   }
 
   #format(
