@@ -8,7 +8,8 @@
 import { parse as parseYaml } from "yaml";
 import type { Binaries } from "./build.ts";
 import { Kube, type KubeObject } from "./kube.ts";
-import { freePort, run, type Service, spawn, waitFor } from "./processes.ts";
+import { run, type Service, spawn, waitFor } from "../harness/child_process.ts";
+import { freePort } from "../harness/net.ts";
 
 /** The node the driver serves; pods must name it in `spec.nodeName`. */
 export const NODE_NAME = "akv-e2e-node";

@@ -18,7 +18,7 @@ import { mountsUnder, mountType, NODE_NAME } from "./cluster.ts";
 import { type Environment, startEnvironment } from "./environment.ts";
 import type { KubeObject } from "./kube.ts";
 import type { PodVolume } from "./kubelet.ts";
-import { waitFor } from "./processes.ts";
+import { waitFor } from "../harness/child_process.ts";
 import { checkManifests } from "./manifests.ts";
 
 const TENANT = "72f988bf-86f1-41af-91ab-2d7cd011db47";

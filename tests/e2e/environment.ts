@@ -20,7 +20,7 @@ import {
 } from "./cluster.ts";
 import type { KubeObject } from "./kube.ts";
 import { Kubelet } from "./kubelet.ts";
-import { run, type Service } from "./processes.ts";
+import { run, type Service } from "../harness/child_process.ts";
 
 /** Everything a scenario needs. */
 export interface Environment {

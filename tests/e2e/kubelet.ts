@@ -9,7 +9,7 @@ import { Buffer } from "node:buffer";
 import { createHash } from "node:crypto";
 import { DRIVER_NAME } from "./cluster.ts";
 import type { Kube, KubeObject } from "./kube.ts";
-import { run } from "./processes.ts";
+import { run } from "../harness/child_process.ts";
 
 /** The outcome of a CSI call: `OK` or a gRPC code with the driver's message. */
 export interface CsiResult {

@@ -3,6 +3,7 @@
  * deploy/permissions.linux, on a socket in a fresh folder, and collects everything it prints.
  */
 import { fileURLToPath } from "node:url";
+import { spawn } from "./child_process.ts";
 import { baseEnv } from "./env.ts";
 import { until } from "./wait.ts";
 
@@ -70,36 +71,19 @@ export async function startProviderProcess(options: ProviderProcessOptions = {})
     ...(options.args ?? []),
     ...EXTRA_ARGS,
   ];
-  const child = new Deno.Command(Deno.execPath(), {
-    args,
-    clearEnv: true,
-    env: { ...baseEnv(), ...(options.env ?? {}) },
-    stdout: "piped",
-    stderr: "piped",
-    stdin: "null",
-  }).spawn();
-  let text = "";
-  const pump = async (stream: ReadableStream<Uint8Array>) => {
-    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) text += chunk;
-  };
-  const pumped = Promise.all([pump(child.stdout), pump(child.stderr)]);
-  const exited = child.status.then(async (status) => {
-    await pumped;
-    if (OUTPUT_DIR) await Deno.writeTextFile(`${OUTPUT_DIR}/provider-${child.pid}.log`, text);
+  const child = spawn("provider", Deno.execPath(), args, { ...baseEnv(), ...(options.env ?? {}) });
+  const exited = child.exited.then(async (status) => {
+    if (OUTPUT_DIR) await Deno.writeTextFile(`${OUTPUT_DIR}/provider-${child.pid}.log`, child.output());
     return status;
   });
   const process: ProviderProcess = {
     socketPath,
     socketDir,
     pid: child.pid,
-    output: () => text,
+    output: child.output,
     exited,
     async stop(signal: Deno.Signal = "SIGTERM") {
-      try {
-        child.kill(signal);
-      } catch {
-        // already exited
-      }
+      child.kill(signal);
       return (await exited).code;
     },
   };

@@ -1,7 +1,7 @@
 /**
- * Small process and polling helpers of the end-to-end suite: child processes whose output is
- * kept for failure messages, free loopback ports, and waits that poll a condition until a
- * deadline (never a fixed sleep).
+ * Child processes for tests: their output kept for failure messages, stopped gracefully, and
+ * waits that poll a condition until a deadline (never a fixed sleep) and end early when the
+ * process they wait on exits.
  */
 
 /** A running child process and everything it printed. */
@@ -10,13 +10,15 @@ export interface Service {
   readonly pid: number;
   /** stdout and stderr so far, interleaved. */
   output(): string;
-  /** Resolves with the exit code once it has exited. */
-  readonly exited: Promise<number>;
+  /** Resolves with the exit status once it has exited and its output is read. */
+  readonly exited: Promise<Deno.CommandStatus>;
+  /** Sends `signal` unless it has exited already. */
+  kill(signal: Deno.Signal): void;
   /** SIGTERM, then SIGKILL after `graceMs`; resolves when it has exited. */
   stop(graceMs?: number): Promise<void>;
 }
 
-/** Starts a child process with a cleared environment plus `env`. */
+/** Starts a child process with a cleared environment plus `env` (PATH kept unless `env` sets it). */
 export function spawn(
   name: string,
   command: string,
@@ -38,38 +40,31 @@ export function spawn(
   const pumped = Promise.all([pump(child.stdout), pump(child.stderr)]);
   const exited = child.status.then(async (status) => {
     await pumped;
-    return status.code;
+    return status;
   });
   let done = false;
   exited.then(() => done = true);
+  const kill = (signal: Deno.Signal) => {
+    try {
+      if (!done) child.kill(signal);
+    } catch {
+      // already gone
+    }
+  };
   return {
     name,
     pid: child.pid,
     output: () => text,
     exited,
+    kill,
     async stop(graceMs = 10_000) {
       if (done) return;
-      const signal = (s: Deno.Signal) => {
-        try {
-          child.kill(s);
-        } catch {
-          // already gone
-        }
-      };
-      signal("SIGTERM");
-      const timer = setTimeout(() => signal("SIGKILL"), graceMs);
+      kill("SIGTERM");
+      const timer = setTimeout(() => kill("SIGKILL"), graceMs);
       await exited;
       clearTimeout(timer);
     },
   };
-}
-
-/** A TCP port on 127.0.0.1 that was free a moment ago. */
-export function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  return port;
 }
 
 /**
@@ -83,7 +78,7 @@ export async function waitFor<T>(
 ): Promise<T> {
   const deadline = Date.now() + (options.timeoutMs ?? 60_000);
   let exitCode: number | undefined;
-  options.service?.exited.then((code) => exitCode = code);
+  options.service?.exited.then((status) => exitCode = status.code);
   let last: unknown;
   while (Date.now() < deadline) {
     try {
