@@ -2,13 +2,16 @@
  * `deno task bench`: this provider and the Go provider side by side, against the emulator with
  * injected latency, driven by an independent gRPC client (python3-grpcio). Measures P1 (one
  * mount of n objects, cold and warm), P2 (a burst of pods at once), P3 (Key Vault and Entra
- * requests per mount) and P4 (idle RSS, start to ready socket), then P5 and P6 (bench/fleet.ts); prints the table and writes
- * bench/results/latest.{md,json}, latency.svg and burst.svg, and the table in docs/performance.md.
+ * requests per mount), P4 (idle memory, start to ready socket) and P5 (the node-boot bursts
+ * under a memory cgroup limit), with VmRSS, RssAnon and RssFile at every phase; prints the
+ * table and writes bench/results/latest.{md,json} and the report section of
+ * docs/performance.md; then P5 and P6 (bench/fleet.ts).
  *
  * Flags: --latency-ms=20 --runs=30 --sizes=1,10,50 --burst-pods=110 --burst-objects=5
- * --burst-identities=11 --starts=5 --idle-ms=2000 --go-version=v1.8.2 --no-go
- * --out=bench/results --no-fleet --provider-arg=<flag> (repeatable, passed to our provider) --render-only (the
- * table, charts and docs/performance.md again from DIR/latest.json, measuring nothing).
+ * --burst-identities=11 --starts=5 --idle-ms=2000 --memory-limit=100 (MiB, 0 skips P5)
+ * --go-version=v1.8.2 --no-go --out=bench/results --no-fleet --provider-arg=<flag> (repeatable, passed to
+ * our provider) --trust=deno-cert|node-extra-ca-certs (how our provider trusts the emulator's
+ * CA) --render-only (the table and docs again from DIR/latest.json, measuring nothing).
  * docs/performance.md is updated only when writing to the default bench/results.
  */
 import { parseArgs } from "node:util";
@@ -18,20 +21,14 @@ import { Driver } from "./driver.ts";
 import { runFleet } from "./fleet.ts";
 import { goProviderBinary } from "./go_provider.ts";
 import { measureProvider, type ProviderFigures } from "./measure.ts";
-import { goProvider, ourProvider } from "./providers.ts";
-import {
-  burstSvg,
-  consoleTable,
-  latencySvg,
-  markdown,
-  type RunInfo,
-  tableRows,
-  updateReadme,
-} from "./report.ts";
+import { goProvider, ourProvider, type Trust } from "./providers.ts";
+import { consoleTable, markdown, type RunInfo, tableRows, updateSection } from "./report.ts";
 import { benchSeed, type WorkloadShape } from "./workload.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const DEFAULT_OUT = `${ROOT}bench/results`;
+/** The docs page whose report section the default run rewrites. */
+const DOCS_PAGE = "docs/performance.md";
 
 /** Thrown for flags the benchmark cannot use. */
 class UsageError extends Error {}
@@ -48,6 +45,8 @@ function options(args: string[]) {
       "burst-identities": { type: "string", default: "11" },
       starts: { type: "string", default: "5" },
       "idle-ms": { type: "string", default: "2000" },
+      "memory-limit": { type: "string", default: "100" },
+      trust: { type: "string", default: "deno-cert" },
       "go-version": { type: "string", default: "v1.8.2" },
       "no-go": { type: "boolean", default: false },
       out: { type: "string", default: DEFAULT_OUT },
@@ -64,6 +63,10 @@ function options(args: string[]) {
     }
     return value;
   };
+  const trust = String(values.trust);
+  if (trust !== "deno-cert" && trust !== "node-extra-ca-certs") {
+    throw new UsageError("--trust must be deno-cert or node-extra-ca-certs");
+  }
   const sizes = String(values.sizes).split(",").map(Number);
   if (sizes.some((size) => !Number.isInteger(size) || size < 1)) {
     throw new UsageError("--sizes must be positive integers, e.g. 1,10,50");
@@ -80,6 +83,8 @@ function options(args: string[]) {
     latencyMs: int("latency-ms", 0),
     starts: int("starts", 1),
     idleMs: int("idle-ms", 0),
+    memoryLimit: int("memory-limit", 0) * 1048576,
+    trust: trust as Trust,
     goVersion: String(values["go-version"]),
     go: !values["no-go"],
     out: String(values.out).replace(/\/$/, ""),
@@ -104,9 +109,9 @@ async function main(args: string[]): Promise<number> {
   const log = (line: string) =>
     console.error(`[bench ${((performance.now() - started) / 1000).toFixed(1)}s] ${line}`);
   if (opts.renderOnly) {
-    // Charts, table and docs/performance.md again from the last run's latest.json, measuring nothing.
+    // The tables and the docs page again from the last run's latest.json, measuring nothing.
     const saved = JSON.parse(await Deno.readTextFile(`${opts.out}/latest.json`));
-    await writeOutputs(opts.out, saved.ours, saved.go ?? undefined, saved.info, log);
+    await writeOutputs(opts.out, saved.ours, saved.go ?? undefined, saved.info);
     return 0;
   }
   await ensurePythonGrpc(log);
@@ -134,6 +139,7 @@ async function main(args: string[]): Promise<number> {
     shape: opts.shape,
     starts: opts.starts,
     idleMs: opts.idleMs,
+    memoryLimit: opts.memoryLimit,
     requests: () => emulator.requests(),
     resetRequests: () => emulator.resetRequests(),
     log,
@@ -141,7 +147,7 @@ async function main(args: string[]): Promise<number> {
   let ours: ProviderFigures;
   let theirs: ProviderFigures | undefined;
   try {
-    ours = await measureProvider(ourProvider(endpoints, opts.providerArgs), ctx);
+    ours = await measureProvider(ourProvider(endpoints, opts.providerArgs, opts.trust), ctx);
     if (go) theirs = await measureProvider(goProvider(go.binary, go.version, endpoints), ctx);
   } finally {
     await driver.close();
@@ -171,8 +177,9 @@ async function main(args: string[]): Promise<number> {
     },
     goMissing,
     durationSeconds: Math.round((performance.now() - started) / 1000),
+    memoryLimit: opts.memoryLimit,
   };
-  await writeOutputs(opts.out, ours, theirs, info, log);
+  await writeOutputs(opts.out, ours, theirs, info);
   // P5 and P6 (bench/fleet.ts): on an emulator of their own, after P1–P4.
   if (opts.fleet) {
     await runFleet({
@@ -187,41 +194,34 @@ async function main(args: string[]): Promise<number> {
   return 0;
 }
 
-/** Writes the table, the JSON, both charts and (for bench/results) docs/performance.md; prints the table. */
+/** Writes the table and the JSON and (for bench/results) the docs page's section; prints the table. */
 async function writeOutputs(
   out: string,
   ours: ProviderFigures,
   theirs: ProviderFigures | undefined,
   info: RunInfo,
-  log: (line: string) => void,
 ): Promise<void> {
   const goLabel = info.go ? `Go ${info.go.version}` : "Go";
   const rows = tableRows(ours, theirs, info);
-  const table = markdown(rows, info, goLabel, ours);
+  const table = markdown(rows, info, goLabel, ours, theirs);
   await Deno.mkdir(out, { recursive: true });
   await Deno.writeTextFile(`${out}/latest.md`, table);
   await Deno.writeTextFile(
     `${out}/latest.json`,
     JSON.stringify({ info, rows, ours, go: theirs ?? null }, null, 1) + "\n",
   );
-  await Deno.writeTextFile(`${out}/latency.svg`, latencySvg(ours, theirs, info));
-  await Deno.writeTextFile(`${out}/burst.svg`, burstSvg(ours, theirs, info));
+  const written = [`${out}/latest.md`, `${out}/latest.json`];
   if (out === DEFAULT_OUT) {
-    const section = `${table}\n![Mount latency against object count](../bench/results/latency.svg)\n\n` +
-      `![Burst timelines](../bench/results/burst.svg)\n`;
-    if (!await updateReadme(`${ROOT}docs/performance.md`, section)) {
-      log("docs/performance.md has no bench markers; not updated");
-    }
-    // The repository's `deno fmt --check` covers the results and docs/performance.md too.
-    const files = ["latest.md", "latest.json", "latency.svg", "burst.svg"].map((file) => `${out}/${file}`);
+    if (await updateSection(`${ROOT}${DOCS_PAGE}`, table)) written.push(DOCS_PAGE);
+    else console.error(`${DOCS_PAGE} has no bench markers; not updated`);
+    // The repository's `deno fmt --check` covers the results and the docs too.
     await new Deno.Command(Deno.execPath(), {
-      args: ["fmt", "--quiet", ...files, `${ROOT}docs/performance.md`],
+      args: ["fmt", "--quiet", ...written.map((file) => file.startsWith("/") ? file : `${ROOT}${file}`)],
       cwd: ROOT,
-    })
-      .output();
+    }).output();
   }
   console.log(consoleTable(rows, goLabel));
-  console.log(`\nwritten: ${out}/latest.md, latest.json, latency.svg, burst.svg (${info.durationSeconds} s)`);
+  console.log(`\nwritten: ${written.join(", ")} (${info.durationSeconds} s)`);
 }
 
 /** Installs Debian's python3-grpcio when /usr/bin/python3 cannot import grpc (as CI does). */

@@ -4,7 +4,16 @@
  */
 import type { RecordedRequest } from "../tests/emulator/emulator.ts";
 import type { Batch, CallResult, Driver } from "./driver.ts";
-import { resetPeak, sampleMemory, treeCpuMs, treeMemory, waitForSocket } from "./proc.ts";
+import {
+  type CgroupMemory,
+  MemoryCgroup,
+  type MemoryPeaks,
+  sampleMemory,
+  treeCpuMs,
+  treeMemory,
+  uncachedCopy,
+  waitForSocket,
+} from "./proc.ts";
 import type { ProviderUnderTest, RunningProvider } from "./providers.ts";
 import { summarize, type Summary } from "./stats.ts";
 import { burstOf, identityNames, mountOf, secretCount, type WorkloadShape } from "./workload.ts";
@@ -20,6 +29,8 @@ export interface MeasureContext {
   readonly requests: () => RecordedRequest[];
   readonly resetRequests: () => void;
   readonly log: (line: string) => void;
+  /** P5's memory limit in bytes; 0 skips P5. */
+  readonly memoryLimit: number;
 }
 
 /** Requests the emulator saw, per mount (averages over a batch) or in total. */
@@ -47,6 +58,13 @@ export interface MountFigure {
 /** Which burst: whose pods, and on which provider process. */
 export type BurstKind = "shared" | "distinct" | "fresh";
 
+/** Resident memory at one moment, bytes: VmRSS and its anonymous and file-backed parts. */
+export interface Memory {
+  readonly rss: number;
+  readonly anon: number;
+  readonly file: number;
+}
+
 /** One P2 burst. */
 export interface BurstFigure {
   readonly kind: BurstKind;
@@ -57,14 +75,40 @@ export interface BurstFigure {
   readonly perMount: Summary;
   readonly errors: number;
   readonly firstError?: string;
-  /** Peak RSS of the provider's process tree during the burst (VmHWM, reset before), bytes. */
-  readonly peakRss: number;
+  /** Memory just before the burst, its peaks during it, and 1 s after it. */
+  readonly before: Memory;
+  readonly peak: MemoryPeaks;
+  readonly after: Memory;
   /** CPU time (user + system) the provider used for the burst, ms. */
   readonly cpuMs: number;
   readonly requests: RequestCounts;
-  readonly calls: readonly { start: number; end: number; ok: boolean }[];
-  readonly memory: readonly { t: number; rss: number }[];
 }
+
+/** A burst on a provider running under a memory limit. */
+export interface LimitedBurst {
+  readonly kind: BurstKind;
+  readonly wallMs: number;
+  readonly errors: number;
+  readonly firstError?: string;
+  readonly peak: MemoryPeaks;
+  /** What the cgroup saw by the end of the burst. */
+  readonly cgroup: CgroupMemory;
+  /** The process was still alive after it. */
+  readonly survived: boolean;
+}
+
+/** P5: the provider started inside a memory cgroup with a limit, then the bursts of a node boot. */
+export type LimitedFigure =
+  | {
+    readonly limit: number;
+    readonly cgroupVersion: 1 | 2;
+    readonly idle: Memory;
+    readonly idleCgroup: CgroupMemory;
+    readonly bursts: readonly LimitedBurst[];
+    /** How the process ended, when it did not survive. */
+    readonly exit?: string;
+  }
+  | { readonly skipped: string };
 
 /** Everything measured for one provider. */
 export interface ProviderFigures {
@@ -72,16 +116,26 @@ export interface ProviderFigures {
   readonly label: string;
   /** The runtime flags the process really ran with (`--v8-flags=…`), from /proc/<pid>/cmdline. */
   readonly runtimeFlags: readonly string[];
+  /** The variables our provider's CA trust came through (DENO_CERT or NODE_EXTRA_CA_CERTS). */
+  readonly trust?: string;
   readonly readyMs: Summary;
   readonly readyRuns: readonly number[];
-  readonly idleRss: Summary;
-  readonly idleRssRuns: readonly number[];
+  /** Memory `idleMs` after each start, and the median of each field. */
+  readonly idleRuns: readonly Memory[];
+  readonly idle: Memory;
   readonly firstMountMs: number;
+  readonly afterFirstMount: Memory;
   readonly cold: Record<number, MountFigure>;
   readonly warm: Record<number, MountFigure>;
-  /** RSS and peak after all of P1 (hundreds of identities), bytes. */
-  readonly afterP1: { rss: number; hwm: number };
+  /** Memory after all of P1 (a hundred identities), and the peak over the process's life. */
+  readonly afterP1: Memory & { hwm: number };
   readonly bursts: Record<BurstKind, BurstFigure>;
+  readonly limited: LimitedFigure;
+}
+
+/** How P5 runs: the limit in bytes (0: skip). */
+export interface LimitOptions {
+  readonly bytes: number;
 }
 
 /** Runs P4, P1, P3 and P2 against one provider. */
@@ -90,22 +144,24 @@ export async function measureProvider(put: ProviderUnderTest, ctx: MeasureContex
   const names = identityNames(shape);
   log(`${put.label}: P4 start-up × ${ctx.starts}`);
   const readyRuns: number[] = [];
-  const idleRssRuns: number[] = [];
+  const idleRuns: Memory[] = [];
   let provider: RunningProvider | undefined;
   for (let i = 0; i < ctx.starts; i++) {
     if (provider) await provider.stop();
     provider = await put.start();
     readyRuns.push(await readyAfter(provider));
     await sleep(ctx.idleMs);
-    idleRssRuns.push(treeMemory(provider.pid).rss);
+    idleRuns.push(memoryOf(provider.pid));
   }
   const p = provider!;
   const runtimeFlags = commandLine(p.pid).filter((arg) => arg.startsWith("--v8-flags"));
+  const trust = environmentOf(p.pid).filter((name) => name === "DENO_CERT" || name === "NODE_EXTRA_CA_CERTS");
   try {
     await healthy(driver, p);
     const first = await driver.mounts(p.socketPath, [mountOf(names.firstMount, 1, "first")], 1);
     failOnError(first, put, p, "first mount");
     const firstMountMs = first.results[0].ms;
+    const afterFirstMount = memoryOf(p.pid);
 
     const cold: Record<number, MountFigure> = {};
     const warm: Record<number, MountFigure> = {};
@@ -133,8 +189,7 @@ export async function measureProvider(put: ProviderUnderTest, ctx: MeasureContex
         Array.from({ length: shape.runs }, () => mountOf(names.warm, size, "warm")),
       );
     }
-    const memory = treeMemory(p.pid);
-    const afterP1 = { rss: memory.rss, hwm: memory.hwm };
+    const afterP1 = { ...memoryOf(p.pid), hwm: treeMemory(p.pid).hwm };
     // New pods arriving at a node whose provider has been running: the same process, warmed
     // up by P1, with identities it has never seen.
     const shared = await burst(put, ctx, "shared", p);
@@ -142,19 +197,24 @@ export async function measureProvider(put: ProviderUnderTest, ctx: MeasureContex
     await p.stop();
     provider = undefined;
     const fresh = await burst(put, ctx, "fresh");
+    const limited = await underLimit(put, ctx);
+    const median = (field: keyof Memory) => summarize(idleRuns.map((run) => run[field])).median;
     return {
       key: put.key,
       label: put.label,
       runtimeFlags,
+      trust: put.key === "ours" ? trust.join(", ") || "none" : undefined,
       readyMs: summarize(readyRuns),
       readyRuns,
-      idleRss: summarize(idleRssRuns),
-      idleRssRuns,
+      idleRuns,
+      idle: { rss: median("rss"), anon: median("anon"), file: median("file") },
       firstMountMs,
+      afterFirstMount,
       cold,
       warm,
       afterP1,
       bursts: { shared, distinct, fresh },
+      limited,
     };
   } finally {
     if (provider) await provider.stop();
@@ -205,15 +265,15 @@ async function burst(
       await healthy(driver, provider);
       await sleep(Math.min(ctx.idleMs, 500));
     }
-    resetPeak(provider.pid);
+    const before = memoryOf(provider.pid);
     ctx.resetRequests();
     const cpuBefore = treeCpuMs(provider.pid);
-    const origin = performance.now();
-    const sampler = sampleMemory(provider.pid, 10, origin);
+    const sampler = sampleMemory(provider.pid, 10);
     const batch = await driver.mounts(provider.socketPath, requests, requests.length);
-    const memory = sampler.stop();
+    const peak = sampler.stop();
     const cpuMs = treeCpuMs(provider.pid) - cpuBefore;
-    const peak = treeMemory(provider.pid).hwm;
+    await sleep(1000);
+    const after = memoryOf(provider.pid);
     const failed = batch.results.filter((result) => result.code !== "OK");
     return {
       kind,
@@ -224,18 +284,76 @@ async function burst(
       perMount: summarize(batch.results.map((result) => result.ms)),
       errors: failed.length,
       firstError: describe(failed[0]),
-      peakRss: peak,
+      before,
+      peak,
+      after,
       cpuMs,
       requests: countRequests(ctx.requests(), 1),
-      calls: batch.results.map((result) => ({
-        start: round(result.start_ms),
-        end: round(result.end_ms),
-        ok: result.code === "OK",
-      })),
-      memory: memory.map((sample) => ({ t: round(sample.t), rss: sample.rss })),
     };
   } finally {
     if (!running) await provider.stop();
+  }
+}
+
+/**
+ * P5: a node booting with its pods, the provider inside a memory cgroup limited like the Go
+ * chart's container (started from an uncached copy of its executable, so that the
+ * executable's pages are charged to the cgroup as a container's are): the node-boot burst,
+ * then 110 unrelated identities on the same process. Did it survive, and what did the limit
+ * take back?
+ */
+async function underLimit(put: ProviderUnderTest, ctx: MeasureContext): Promise<LimitedFigure> {
+  if (ctx.memoryLimit <= 0) return { skipped: "--memory-limit=0" };
+  let cgroup: MemoryCgroup;
+  try {
+    cgroup = MemoryCgroup.create(`bench-${put.key}-${Deno.pid}-${Date.now()}`, ctx.memoryLimit);
+  } catch (error) {
+    ctx.log(`${put.label}: P5 skipped: ${(error as Error).message}`);
+    return { skipped: (error as Error).message };
+  }
+  const dir = await Deno.makeTempDir({ prefix: "bench-exe-" });
+  let provider: RunningProvider | undefined;
+  try {
+    ctx.log(`${put.label}: P5 under a ${mibOf(ctx.memoryLimit)} memory cgroup (v${cgroup.version})`);
+    const executable = await uncachedCopy(put.executable, dir);
+    provider = await put.start({ launcher: cgroup.launcher(), executable });
+    const p = provider;
+    await readyAfter(p);
+    await healthy(ctx.driver, p);
+    await sleep(ctx.idleMs);
+    const idle = memoryOf(p.pid);
+    const idleCgroup = cgroup.read();
+    const bursts: LimitedBurst[] = [];
+    let alive = true;
+    p.exited.then(() => alive = false);
+    for (const [kind, variant] of [["fresh", "shared"], ["distinct", "distinct"]] as const) {
+      if (!alive) break;
+      const requests = burstOf(ctx.shape, variant, secretCount(ctx.shape), kind === "fresh" ? "-fresh" : "");
+      const sampler = sampleMemory(p.pid, 10);
+      const batch = await ctx.driver.mounts(p.socketPath, requests, requests.length);
+      const peak = sampler.stop();
+      await sleep(200);
+      const failed = batch.results.filter((result) => result.code !== "OK");
+      bursts.push({
+        kind,
+        wallMs: round(batch.wall_ms),
+        errors: failed.length,
+        firstError: describe(failed[0]),
+        peak,
+        cgroup: cgroup.read(),
+        survived: alive,
+      });
+    }
+    let exit: string | undefined;
+    if (!alive) {
+      const status = await p.exited as Deno.CommandStatus;
+      exit = status.signal ? `killed by ${status.signal}` : `exited with ${status.code}`;
+    }
+    return { limit: ctx.memoryLimit, cgroupVersion: cgroup.version, idle, idleCgroup, bursts, exit };
+  } finally {
+    if (provider) await provider.stop();
+    await cgroup.remove();
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
   }
 }
 
@@ -287,6 +405,24 @@ function round(value: number): number {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function memoryOf(pid: number): Memory {
+  const { rss, anon, file } = treeMemory(pid);
+  return { rss, anon, file };
+}
+
+function mibOf(bytes: number): string {
+  return `${Math.round(bytes / 1048576)} MiB`;
+}
+
+/** The names of the variables in a process's environment. */
+function environmentOf(pid: number): string[] {
+  try {
+    return Deno.readTextFileSync(`/proc/${pid}/environ`).split("\0").map((entry) => entry.split("=")[0]);
+  } catch {
+    return [];
+  }
 }
 
 function commandLine(pid: number): string[] {

@@ -14,6 +14,7 @@ import { parseArgs } from "node:util";
 import { startEmulator } from "../tests/emulator/emulator.ts";
 import { productionPermissions, startProviderProcess } from "../tests/harness/provider_process.ts";
 import { Driver } from "./driver.ts";
+import { ourEnvironment } from "./providers.ts";
 import { treeMemory, waitForSocket } from "./proc.ts";
 import { benchSeed, burstOf, mountOf, type WorkloadShape } from "./workload.ts";
 
@@ -175,7 +176,6 @@ async function main() {
       "latency-ms": { type: "string", default: "20" },
       "v8-flags": { type: "string" },
       "provider-arg": { type: "string", multiple: true, default: [] },
-      "swap-permission": { type: "string", multiple: true, default: [] },
     },
   });
   const phase = String(values.phase);
@@ -192,19 +192,14 @@ async function main() {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (listener.addr as Deno.NetAddr).port;
   listener.close();
-  // `--swap-permission=--allow-env` runs with that flag instead of the production one of its
-  // kind, to see what a permission costs.
-  const swaps = values["swap-permission"] as string[];
   const permissions = [
-    ...productionPermissions().map((flag) =>
-      swaps.find((swap) => flag.split("=")[0] === swap.split("=")[0]) ?? flag
-    ),
+    ...productionPermissions(),
     `--inspect-wait=127.0.0.1:${port}`,
     ...(values["v8-flags"] ? [`--v8-flags=${values["v8-flags"]}`] : []),
   ];
   const spawned = performance.now();
   const provider = await startProviderProcess({
-    env: emulator.env(),
+    env: ourEnvironment({ ...emulator, env: emulator.env() }, "deno-cert"),
     permissions,
     waitReady: false,
     args: values["provider-arg"] as string[],

@@ -1,11 +1,34 @@
 /**
- * Turns the figures into the side-by-side table (ours / Go, with the issue's targets), the
- * JSON record and the charts, and puts the latest table into the README between markers.
+ * Turns the figures into the side-by-side tables (ours / Go, with the targets; memory phase
+ * by phase) and puts the latest report into the performance docs page between markers.
  */
-import { burstChart, formatMs, latencyChart, type LatencySeries, mib } from "./charts.ts";
-import type { BurstFigure, ProviderFigures, RequestCounts } from "./measure.ts";
+import type {
+  BurstFigure,
+  BurstKind,
+  LimitedFigure,
+  Memory,
+  ProviderFigures,
+  RequestCounts,
+} from "./measure.ts";
 
 const MiB = 1048576;
+
+/** A duration for the table: `83.7 ms`, `1.02 s`. */
+export function formatMs(ms: number): string {
+  if (!Number.isFinite(ms)) return "–";
+  if (ms >= 1000) return `${(ms / 1000).toFixed(ms >= 10_000 ? 1 : 2)} s`;
+  if (ms >= 100) return `${ms.toFixed(0)} ms`;
+  if (ms >= 10) return `${ms.toFixed(1)} ms`;
+  return `${ms.toFixed(2)} ms`;
+}
+
+/** Bytes as `12.3 MiB`. */
+export function mib(bytes: number): string {
+  return Number.isFinite(bytes) ? `${(bytes / MiB).toFixed(1)} MiB` : "–";
+}
+
+/** The wall-time target of each burst, as a fraction of Go's. */
+const WALL_TARGET: Record<BurstKind, number> = { shared: 0.5, distinct: 1.0, fresh: 0.5 };
 
 /** How the run was made, for the record. */
 export interface RunInfo {
@@ -26,6 +49,8 @@ export interface RunInfo {
   /** Why there is no Go column, when there is none. */
   readonly goMissing?: string;
   readonly durationSeconds: number;
+  /** P5's limit in bytes (0: not run). */
+  readonly memoryLimit: number;
 }
 
 /** One row of the table. */
@@ -42,8 +67,6 @@ export interface Row {
 /** The rows of the side-by-side table. */
 export function tableRows(ours: ProviderFigures, go: ProviderFigures | undefined, info: RunInfo): Row[] {
   const rows: Row[] = [];
-  const ratio = (a: number, b: number | undefined) =>
-    b === undefined || !Number.isFinite(b) || b === 0 ? "" : `${(a / b).toFixed(2)}×`;
   const timing = (f: { summary: { median: number; p95: number } } | undefined) =>
     f ? `${formatMs(f.summary.median)} (p95 ${formatMs(f.summary.p95)})` : "";
   const tenObjects = info.sizes.includes(10) ? 10 : info.sizes[Math.floor(info.sizes.length / 2)];
@@ -87,13 +110,14 @@ export function tableRows(ours: ProviderFigures, go: ProviderFigures | undefined
     const mine = ours.bursts[kind];
     const theirs = go?.bursts[kind];
     const what = `P2 ${mine.pods} pods × ${mine.objects} objects at once, ${burstWords(mine)}`;
+    const wallTarget = WALL_TARGET[kind];
     rows.push({
       figure: `${what}: wall`,
       ours: formatMs(mine.wallMs),
       go: theirs ? formatMs(theirs.wallMs) : "",
       ratio: ratio(mine.wallMs, theirs?.wallMs),
-      target: theirs ? "≤ 0.5× Go" : "",
-      met: theirs ? mine.wallMs <= 0.5 * theirs.wallMs : undefined,
+      target: theirs ? `≤ ${wallTarget.toFixed(1)}× Go` : "",
+      met: theirs ? mine.wallMs <= wallTarget * theirs.wallMs : undefined,
     });
     rows.push({
       figure: `${what}: per mount median (p95)`,
@@ -111,12 +135,20 @@ export function tableRows(ours: ProviderFigures, go: ProviderFigures | undefined
       met: mine.errors === 0,
     });
     rows.push({
-      figure: `${what}: peak RSS during the burst (VmHWM, process tree)`,
-      ours: mib(mine.peakRss),
-      go: theirs ? mib(theirs.peakRss) : "",
-      ratio: ratio(mine.peakRss, theirs?.peakRss),
+      figure: `${what}: peak VmRSS (VmHWM)`,
+      ours: mib(mine.peak.rss),
+      go: theirs ? mib(theirs.peak.rss) : "",
+      ratio: ratio(mine.peak.rss, theirs?.peak.rss),
       target: "≤ 100 MiB",
-      met: mine.peakRss <= 100 * MiB,
+      met: mine.peak.rss <= 100 * MiB,
+    });
+    rows.push({
+      figure: `${what}: peak RssAnon`,
+      ours: mib(mine.peak.anon),
+      go: theirs ? mib(theirs.peak.anon) : "",
+      ratio: ratio(mine.peak.anon, theirs?.peak.anon),
+      target: "≤ 64 MiB",
+      met: mine.peak.anon <= 64 * MiB,
     });
     rows.push({
       figure: `${what}: provider CPU time`,
@@ -154,12 +186,19 @@ export function tableRows(ours: ProviderFigures, go: ProviderFigures | undefined
     }
   }
   rows.push({
-    figure: `P4 idle RSS ${info.idleMs / 1000} s after start: median of ${info.starts}`,
-    ours: mib(ours.idleRss.median),
-    go: go ? mib(go.idleRss.median) : "",
-    ratio: ratio(ours.idleRss.median, go?.idleRss.median),
+    figure: `P4 idle VmRSS ${info.idleMs / 1000} s after start: median of ${info.starts}`,
+    ours: mib(ours.idle.rss),
+    go: go ? mib(go.idle.rss) : "",
+    ratio: ratio(ours.idle.rss, go?.idle.rss),
     target: "≤ 64 MiB",
-    met: ours.idleRss.median <= 64 * MiB,
+    met: ours.idle.rss <= 64 * MiB,
+  });
+  rows.push({
+    figure: `P4 idle RssAnon / RssFile: median of ${info.starts}`,
+    ours: `${mib(ours.idle.anon)} / ${mib(ours.idle.file)}`,
+    go: go ? `${mib(go.idle.anon)} / ${mib(go.idle.file)}` : "",
+    ratio: ratio(ours.idle.anon, go?.idle.anon),
+    target: "",
   });
   rows.push({
     figure: `P4 start → socket accepts: median (max) of ${info.starts}`,
@@ -170,14 +209,122 @@ export function tableRows(ours: ProviderFigures, go: ProviderFigures | undefined
     met: ours.readyMs.median <= 500,
   });
   rows.push({
-    figure: `RSS after all of P1 (${info.sizes.length * info.runs + 2} identities): now / peak`,
+    figure: `VmRSS after all of P1 (${info.sizes.length * info.runs + 2} identities): now / peak`,
     ours: `${mib(ours.afterP1.rss)} / ${mib(ours.afterP1.hwm)}`,
     go: go ? `${mib(go.afterP1.rss)} / ${mib(go.afterP1.hwm)}` : "",
     ratio: ratio(ours.afterP1.hwm, go?.afterP1.hwm),
-    target: "≤ 100 MiB peak",
-    met: ours.afterP1.hwm <= 100 * MiB,
+    target: "",
   });
+  rows.push(...limitedRows(ours.limited, go?.limited, ours.bursts));
   return rows;
+}
+
+/** P5's rows: does each burst survive the limit, and what did the cgroup hold. */
+function limitedRows(
+  ours: LimitedFigure,
+  go: LimitedFigure | undefined,
+  bursts: Record<BurstKind, BurstFigure>,
+): Row[] {
+  if ("skipped" in ours) {
+    return [{
+      figure: "P5 under a memory limit",
+      ours: `not run: ${ours.skipped}`,
+      go: "",
+      ratio: "",
+      target: "",
+    }];
+  }
+  const theirs = go && !("skipped" in go) ? go : undefined;
+  const rows: Row[] = [];
+  const limit = `${Math.round(ours.limit / MiB)} MiB`;
+  for (const [i, mine] of ours.bursts.entries()) {
+    const other = theirs?.bursts[i];
+    const what = `P5 memory cgroup limited to ${limit}, ${i === 0 ? "" : "then "}${
+      shortName(bursts[mine.kind])
+    }`;
+    const outcome = (burst: typeof mine) =>
+      `${burst.survived ? "survived" : "**killed**"}, ${burst.errors} errors, ${formatMs(burst.wallMs)}`;
+    rows.push({
+      figure: `${what}: outcome, errors, wall`,
+      ours: outcome(mine),
+      go: other ? outcome(other) : "",
+      ratio: ratio(mine.wallMs, other?.wallMs),
+      target: "survives, 0 errors",
+      met: mine.survived && mine.errors === 0,
+    });
+    rows.push({
+      figure: `${what}: cgroup peak charge; times the limit was hit`,
+      ours: `${mib(mine.cgroup.peak)}; ${mine.cgroup.limitHits}`,
+      go: other ? `${mib(other.cgroup.peak)}; ${other.cgroup.limitHits}` : "",
+      ratio: ratio(mine.cgroup.peak, other?.cgroup.peak),
+      target: "",
+    });
+    rows.push({
+      figure: `${what}: peak RssAnon; RssFile lowest / highest`,
+      ours: `${mib(mine.peak.anon)}; ${mib(mine.peak.fileLow)} / ${mib(mine.peak.file)}`,
+      go: other ? `${mib(other.peak.anon)}; ${mib(other.peak.fileLow)} / ${mib(other.peak.file)}` : "",
+      ratio: ratio(mine.peak.anon, other?.peak.anon),
+      target: "",
+    });
+  }
+  if (ours.bursts.length < 2) {
+    rows.push({ figure: "P5: the provider ended", ours: ours.exit ?? "", go: "", ratio: "", target: "" });
+  }
+  return rows;
+}
+
+function ratio(a: number, b: number | undefined): string {
+  return b === undefined || !Number.isFinite(b) || b === 0 ? "" : `${(a / b).toFixed(2)}×`;
+}
+
+/** The memory table: VmRSS, RssAnon and RssFile of both providers at every phase. */
+export function memoryTable(ours: ProviderFigures, go: ProviderFigures | undefined, goLabel: string): string {
+  const cells = (memory: Memory | undefined) =>
+    memory ? [mib(memory.rss), mib(memory.anon), mib(memory.file)] : ["", "", ""];
+  const lines = [
+    `| Phase | Ours VmRSS | Ours RssAnon | Ours RssFile | ${goLabel} VmRSS | RssAnon | RssFile |`,
+    "|---|---:|---:|---:|---:|---:|---:|",
+  ];
+  const row = (phase: string, mine: Memory | undefined, theirs: Memory | undefined) =>
+    lines.push(`| ${phase} | ${[...cells(mine), ...cells(theirs)].join(" | ")} |`);
+  row("P4 idle (median of each)", ours.idle, go?.idle);
+  row("after the first mount", ours.afterFirstMount, go?.afterFirstMount);
+  row("after P1", ours.afterP1, go?.afterP1);
+  for (const kind of ["shared", "distinct", "fresh"] as const) {
+    const mine = ours.bursts[kind];
+    const name = shortName(mine);
+    const theirs = go?.bursts[kind];
+    row(`P2 ${name}: before`, mine.before, theirs?.before);
+    row(`P2 ${name}: **peak** (each its own)`, mine.peak, theirs?.peak);
+    row(`P2 ${name}: 1 s after`, mine.after, theirs?.after);
+  }
+  const limited = !("skipped" in ours.limited) ? ours.limited : undefined;
+  const goLimited = go && !("skipped" in go.limited) ? go.limited : undefined;
+  if (limited) {
+    const limit = `${Math.round(limited.limit / MiB)} MiB`;
+    row(`P5 (cgroup ${limit}) idle`, limited.idle, goLimited?.idle);
+    for (const [i, burst] of limited.bursts.entries()) {
+      const name = shortName(ours.bursts[burst.kind]);
+      row(`P5 (cgroup ${limit}) ${name}: peak`, burst.peak, goLimited?.bursts[i]?.peak);
+    }
+    const charged = (figure: LimitedFigure | undefined) =>
+      figure && !("skipped" in figure)
+        ? figure.bursts.map((burst) => `${mib(burst.cgroup.anon)} anon + ${mib(burst.cgroup.file)} file`)
+          .join(", then ")
+        : "";
+    lines.push(
+      "",
+      `The cgroup (v${limited.cgroupVersion}) charged after each P5 burst: ours ${charged(limited)}; ` +
+        `Go ${charged(goLimited)} (memory.stat).`,
+    );
+  }
+  return lines.join("\n") + "\n";
+}
+
+/** A burst in a few words: `11 new workloads`, `110 new identities`, `node boot`. */
+function shortName(burst: BurstFigure): string {
+  if (burst.kind === "fresh") return `node boot (${burst.pods} pods)`;
+  return `${burst.identities} new ${burst.kind === "shared" ? "workloads" : "identities"}`;
 }
 
 /** How a burst was made, in words for its rows. */
@@ -212,6 +359,7 @@ export function markdown(
   info: RunInfo,
   goLabel: string,
   ours?: ProviderFigures,
+  go?: ProviderFigures,
 ): string {
   const flags = ours?.runtimeFlags.length ? ours.runtimeFlags.map((flag) => `\`${flag}\``).join(" ") : "none";
   const lines = [
@@ -221,7 +369,7 @@ export function markdown(
     (info.go
       ? `; ${goLabel} built with ${info.go.toolchain}${info.go.note ? ` (${info.go.note})` : ""}.`
       : "."),
-    `Our provider's V8 flags: ${flags}.`,
+    `Our provider's V8 flags: ${flags}; it trusts the emulator's CA through ${ours?.trust ?? "?"}.`,
     ...(info.goMissing ? [`No Go column: ${info.goMissing}`] : []),
     "",
     `| Figure | Ours | ${goLabel} | Ours / Go | Target | Met |`,
@@ -232,6 +380,13 @@ export function markdown(
       } |`
     ),
     "",
+    ...(ours
+      ? [
+        "Memory of the provider process at every phase (`/proc/<pid>/status`):",
+        "",
+        memoryTable(ours, go, goLabel),
+      ]
+      : []),
   ];
   return lines.join("\n");
 }
@@ -252,64 +407,22 @@ export function consoleTable(rows: readonly Row[], goLabel: string): string {
   return [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...body.map(line)].join("\n");
 }
 
-/** The latency chart of both providers. */
-export function latencySvg(ours: ProviderFigures, go: ProviderFigures | undefined, info: RunInfo): string {
-  const series: LatencySeries[] = [];
-  const add = (figures: ProviderFigures, name: string, color: string) => {
-    for (const kind of ["warm", "cold"] as const) {
-      series.push({
-        label: `${name}, ${kind}`,
-        color,
-        dashed: kind === "cold",
-        points: info.sizes.map((size) => ({
-          objects: size,
-          median: figures[kind][size].summary.median,
-          p95: figures[kind][size].summary.p95,
-        })),
-      });
-    }
-  };
-  add(ours, "ours", "#2ca02c");
-  if (go) add(go, `Go ${info.go?.version ?? ""}`.trim(), "#1f77b4");
-  return latencyChart(
-    `One mount, ${info.latencyMs} ms per Key Vault/Entra request (${info.runs} runs each)`,
-    series,
-  );
-}
+export const SECTION_BEGIN = "<!-- bench:begin (written by deno task bench) -->";
+export const SECTION_END = "<!-- bench:end -->";
 
-/** The burst timelines of both providers. */
-export function burstSvg(ours: ProviderFigures, go: ProviderFigures | undefined, info: RunInfo): string {
-  const panel = (figures: ProviderFigures, burst: BurstFigure, color: string) => ({
-    title: figures.key === "ours" ? "ours" : `Go ${info.go?.version ?? ""}`.trim(),
-    color,
-    calls: burst.calls,
-    memory: burst.memory,
-    wallMs: burst.wallMs,
-    peakRss: burst.peakRss,
-  });
-  const rows = (["shared", "distinct", "fresh"] as const).map((kind) => {
-    const burst = ours.bursts[kind];
-    return {
-      label: `${burst.pods} pods × ${burst.objects} objects at once: ${burstWords(burst)}`,
-      panels: [
-        panel(ours, burst, "#2ca02c"),
-        ...(go ? [panel(go, go.bursts[kind], "#1f77b4")] : []),
-      ],
-    };
-  });
-  return burstChart(`Burst of pod mounts, ${info.latencyMs} ms per Key Vault/Entra request`, rows);
-}
-
-export const README_BEGIN = "<!-- bench:begin (written by deno task bench) -->";
-export const README_END = "<!-- bench:end -->";
-
-/** Replaces the README's text between the markers; false when the markers are missing. */
-export async function updateReadme(path: string, section: string): Promise<boolean> {
-  const text = await Deno.readTextFile(path);
-  const begin = text.indexOf(README_BEGIN);
-  const end = text.indexOf(README_END);
+/** Replaces a document's text between the markers; false when the markers are missing. */
+export async function updateSection(path: string, section: string): Promise<boolean> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch {
+    return false;
+  }
+  const begin = text.indexOf(SECTION_BEGIN);
+  const end = text.indexOf(SECTION_END);
   if (begin < 0 || end < begin) return false;
-  const updated = text.slice(0, begin + README_BEGIN.length) + "\n" + section.trim() + "\n" + text.slice(end);
+  const updated = text.slice(0, begin + SECTION_BEGIN.length) + "\n" + section.trim() + "\n" +
+    text.slice(end);
   if (updated !== text) await Deno.writeTextFile(path, updated);
   return true;
 }

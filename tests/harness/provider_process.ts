@@ -41,6 +41,10 @@ export interface ProviderProcessOptions {
   readonly socketName?: string;
   /** Wait for the socket to answer health checks (default true). */
   readonly waitReady?: boolean;
+  /** The `deno` to run main.ts with; this one by default. */
+  readonly executable?: string;
+  /** A command prefix that execs the rest, e.g. one that enters a memory cgroup first. */
+  readonly launcher?: readonly string[];
 }
 
 /** A running provider process. */
@@ -71,7 +75,9 @@ export async function startProviderProcess(options: ProviderProcessOptions = {})
     ...(options.args ?? []),
     ...EXTRA_ARGS,
   ];
-  const child = spawn("provider", Deno.execPath(), args, { ...baseEnv(), ...(options.env ?? {}) });
+  const launcher = options.launcher ?? [];
+  const command = [...launcher, options.executable ?? Deno.execPath(), ...args];
+  const child = spawn("provider", command[0], command.slice(1), { ...baseEnv(), ...(options.env ?? {}) });
   const exited = child.exited.then(async (status) => {
     if (OUTPUT_DIR) await Deno.writeTextFile(`${OUTPUT_DIR}/provider-${child.pid}.log`, child.output());
     return status;
