@@ -11,8 +11,9 @@
  * --burst-identities=11 --starts=5 --idle-ms=2000 --memory-limit=100 (MiB, 0 skips P5)
  * --go-version=v1.8.2 --no-go --out=bench/results --no-fleet --provider-arg=<flag> (repeatable, passed to
  * our provider) --trust=deno-cert|node-extra-ca-certs (how our provider trusts the emulator's
- * CA) --render-only (the table and docs again from DIR/latest.json, measuring nothing).
- * docs/performance.md is updated only when writing to the default bench/results.
+ * CA) --v8-flags=<flags> (instead of deploy/v8-flags) --provider-env=NAME=VALUE (repeatable; both
+ * to measure a lever, never for the docs' figures) --render-only (the table and docs again from DIR/latest.json, measuring nothing).
+ * docs/performance.md is updated only when writing to the default bench/results without those.
  */
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
@@ -47,6 +48,8 @@ function options(args: string[]) {
       "idle-ms": { type: "string", default: "2000" },
       "memory-limit": { type: "string", default: "100" },
       trust: { type: "string", default: "deno-cert" },
+      "v8-flags": { type: "string" },
+      "provider-env": { type: "string", multiple: true, default: [] },
       "go-version": { type: "string", default: "v1.8.2" },
       "no-go": { type: "boolean", default: false },
       out: { type: "string", default: DEFAULT_OUT },
@@ -85,6 +88,12 @@ function options(args: string[]) {
     idleMs: int("idle-ms", 0),
     memoryLimit: int("memory-limit", 0) * 1048576,
     trust: trust as Trust,
+    v8Flags: values["v8-flags"] as string | undefined,
+    providerEnv: Object.fromEntries((values["provider-env"] as string[]).map((entry) => {
+      const at = entry.indexOf("=");
+      if (at < 1) throw new UsageError("--provider-env takes NAME=VALUE");
+      return [entry.slice(0, at), entry.slice(at + 1)];
+    })),
     goVersion: String(values["go-version"]),
     go: !values["no-go"],
     out: String(values.out).replace(/\/$/, ""),
@@ -111,7 +120,7 @@ async function main(args: string[]): Promise<number> {
   if (opts.renderOnly) {
     // The tables and the docs page again from the last run's latest.json, measuring nothing.
     const saved = JSON.parse(await Deno.readTextFile(`${opts.out}/latest.json`));
-    await writeOutputs(opts.out, saved.ours, saved.go ?? undefined, saved.info);
+    await writeOutputs(opts.out, saved.ours, saved.go ?? undefined, saved.info, true);
     return 0;
   }
   await ensurePythonGrpc(log);
@@ -147,7 +156,13 @@ async function main(args: string[]): Promise<number> {
   let ours: ProviderFigures;
   let theirs: ProviderFigures | undefined;
   try {
-    ours = await measureProvider(ourProvider(endpoints, opts.providerArgs, opts.trust), ctx);
+    ours = await measureProvider(
+      ourProvider(endpoints, opts.providerArgs, opts.trust, {
+        v8Flags: opts.v8Flags,
+        env: opts.providerEnv,
+      }),
+      ctx,
+    );
     if (go) theirs = await measureProvider(goProvider(go.binary, go.version, endpoints), ctx);
   } finally {
     await driver.close();
@@ -179,7 +194,10 @@ async function main(args: string[]): Promise<number> {
     durationSeconds: Math.round((performance.now() - started) / 1000),
     memoryLimit: opts.memoryLimit,
   };
-  await writeOutputs(opts.out, ours, theirs, info);
+  // The docs show the production configuration only.
+  const production = opts.v8Flags === undefined && Object.keys(opts.providerEnv).length === 0 &&
+    opts.trust === "deno-cert" && opts.providerArgs.length === 0;
+  await writeOutputs(opts.out, ours, theirs, info, production);
   // P5 and P6 (bench/fleet.ts): on an emulator of their own, after P1–P4.
   if (opts.fleet) {
     await runFleet({
@@ -187,7 +205,7 @@ async function main(args: string[]): Promise<number> {
       go: go && { binary: go.binary, version: go.version },
       providerArgs: opts.providerArgs,
       out: opts.out,
-      updateDocs: opts.out === DEFAULT_OUT,
+      updateDocs: opts.out === DEFAULT_OUT && production,
       log,
     });
   }
@@ -200,6 +218,7 @@ async function writeOutputs(
   ours: ProviderFigures,
   theirs: ProviderFigures | undefined,
   info: RunInfo,
+  production: boolean,
 ): Promise<void> {
   const goLabel = info.go ? `Go ${info.go.version}` : "Go";
   const rows = tableRows(ours, theirs, info);
@@ -211,7 +230,7 @@ async function writeOutputs(
     JSON.stringify({ info, rows, ours, go: theirs ?? null }, null, 1) + "\n",
   );
   const written = [`${out}/latest.md`, `${out}/latest.json`];
-  if (out === DEFAULT_OUT) {
+  if (out === DEFAULT_OUT && production) {
     if (await updateSection(`${ROOT}${DOCS_PAGE}`, table)) written.push(DOCS_PAGE);
     else console.error(`${DOCS_PAGE} has no bench markers; not updated`);
     // The repository's `deno fmt --check` covers the results and the docs too.

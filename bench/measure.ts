@@ -10,6 +10,7 @@ import {
   type MemoryPeaks,
   sampleMemory,
   treeCpuMs,
+  treeMajorFaults,
   treeMemory,
   uncachedCopy,
   waitForSocket,
@@ -91,10 +92,12 @@ export interface LimitedBurst {
   readonly errors: number;
   readonly firstError?: string;
   readonly peak: MemoryPeaks;
-  /** What the cgroup saw by the end of the burst. */
+  /** What the cgroup saw by the end of the burst (limitHits: during it). */
   readonly cgroup: CgroupMemory;
   /** The process was still alive after it. */
   readonly survived: boolean;
+  /** Pages the process read back from disk during the burst (major faults). */
+  readonly majorFaults: number;
 }
 
 /** P5: the provider started inside a memory cgroup with a limit, then the bursts of a node boot. */
@@ -302,6 +305,9 @@ async function burst(
  * then 110 unrelated identities on the same process. Did it survive, and what did the limit
  * take back?
  */
+/** The deadline of each mount under the memory limit, seconds. */
+const LIMITED_DEADLINE_S = 30;
+
 async function underLimit(put: ProviderUnderTest, ctx: MeasureContext): Promise<LimitedFigure> {
   if (ctx.memoryLimit <= 0) return { skipped: "--memory-limit=0" };
   let cgroup: MemoryCgroup;
@@ -329,8 +335,12 @@ async function underLimit(put: ProviderUnderTest, ctx: MeasureContext): Promise<
     for (const [kind, variant] of [["fresh", "shared"], ["distinct", "distinct"]] as const) {
       if (!alive) break;
       const requests = burstOf(ctx.shape, variant, secretCount(ctx.shape), kind === "fresh" ? "-fresh" : "");
+      const faultsBefore = treeMajorFaults(p.pid);
+      const hitsBefore = cgroup.read().limitHits;
       const sampler = sampleMemory(p.pid, 10);
-      const batch = await ctx.driver.mounts(p.socketPath, requests, requests.length);
+      // A provider that thrashes (the limit taking back the executable's pages as fast as they
+      // are read) answers nothing for minutes: 30 s is long past failure for a pod at boot.
+      const batch = await ctx.driver.mounts(p.socketPath, requests, requests.length, LIMITED_DEADLINE_S);
       const peak = sampler.stop();
       await sleep(200);
       const failed = batch.results.filter((result) => result.code !== "OK");
@@ -340,8 +350,9 @@ async function underLimit(put: ProviderUnderTest, ctx: MeasureContext): Promise<
         errors: failed.length,
         firstError: describe(failed[0]),
         peak,
-        cgroup: cgroup.read(),
+        cgroup: { ...cgroup.read(), limitHits: cgroup.read().limitHits - hitsBefore },
         survived: alive,
+        majorFaults: alive ? treeMajorFaults(p.pid) - faultsBefore : NaN,
       });
     }
     let exit: string | undefined;

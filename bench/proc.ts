@@ -157,6 +157,23 @@ export function treeCpuMs(pid: number): number {
   return ticks * 10; // USER_HZ is 100 on Linux
 }
 
+/**
+ * Major page faults of the process tree so far: pages read back from disk, such as the
+ * executable's pages after a memory limit took them.
+ */
+export function treeMajorFaults(pid: number): number {
+  let faults = 0;
+  for (const member of processTree(pid)) {
+    try {
+      const fields = Deno.readTextFileSync(`/proc/${member}/stat`).split(")").pop()!.trim().split(/\s+/);
+      faults += Number(fields[9]); // majflt (field 12)
+    } catch {
+      // exited
+    }
+  }
+  return faults;
+}
+
 /** What a memory cgroup saw, bytes. */
 export interface CgroupMemory {
   /** Highest charge (memory.peak, v2; memory.max_usage_in_bytes, v1). */

@@ -66,6 +66,7 @@ export function ourProvider(
   emulator: EmulatorEndpoints,
   extraArgs: readonly string[] = [],
   trust: Trust = "deno-cert",
+  runtime: { v8Flags?: string; env?: Record<string, string> } = {},
 ): ProviderUnderTest {
   return {
     key: "ours",
@@ -76,7 +77,8 @@ export function ourProvider(
       const ports = freePorts(2);
       const spawnedAt = performance.now();
       const process = await startProviderProcess({
-        env: ourEnvironment(emulator, trust),
+        env: { ...ourEnvironment(emulator, trust), ...runtime.env },
+        v8Flags: runtime.v8Flags === undefined ? undefined : [`--v8-flags=${runtime.v8Flags}`],
         socketDir,
         launcher: options.launcher,
         executable: options.executable,

@@ -253,9 +253,9 @@ function limitedRows(
       met: mine.survived && mine.errors === 0,
     });
     rows.push({
-      figure: `${what}: cgroup peak charge; times the limit was hit`,
-      ours: `${mib(mine.cgroup.peak)}; ${mine.cgroup.limitHits}`,
-      go: other ? `${mib(other.cgroup.peak)}; ${other.cgroup.limitHits}` : "",
+      figure: `${what}: cgroup peak charge; times the limit was hit; pages read back (major faults)`,
+      ours: `${mib(mine.cgroup.peak)}; ${mine.cgroup.limitHits}; ${mine.majorFaults}`,
+      go: other ? `${mib(other.cgroup.peak)}; ${other.cgroup.limitHits}; ${other.majorFaults}` : "",
       ratio: ratio(mine.cgroup.peak, other?.cgroup.peak),
       target: "",
     });

@@ -41,6 +41,8 @@ export interface ProviderProcessOptions {
   readonly socketName?: string;
   /** Wait for the socket to answer health checks (default true). */
   readonly waitReady?: boolean;
+  /** `--v8-flags=…` arguments instead of deploy/v8-flags. */
+  readonly v8Flags?: readonly string[];
   /** The `deno` to run main.ts with; this one by default. */
   readonly executable?: string;
   /** A command prefix that execs the rest, e.g. one that enters a memory cgroup first. */
@@ -67,7 +69,7 @@ export async function startProviderProcess(options: ProviderProcessOptions = {})
   const args = [
     "run",
     ...(options.permissions ?? productionPermissions()),
-    ...productionV8Flags(),
+    ...(options.v8Flags ?? productionV8Flags()),
     ROOT + "main.ts",
     `--endpoint=unix://${socketPath}`,
     "--healthz-port=0",
