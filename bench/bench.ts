@@ -8,7 +8,8 @@
  * docs/performance.md; then P5 and P6 (bench/fleet.ts).
  *
  * Flags: --latency-ms=20 --runs=30 --sizes=1,10,50 --burst-pods=110 --burst-objects=5
- * --burst-identities=11 --starts=5 --idle-ms=2000 --memory-limit=100 (MiB, 0 skips P5)
+ * --burst-identities=11 --starts=5 --idle-ms=2000 --settle-ms=10000 (quiet time before each burst
+ * on the running provider) --memory-limit=100 (MiB, 0 skips P5)
  * --go-version=v1.8.2 --no-go --out=bench/results --no-fleet --provider-arg=<flag> (repeatable, passed to
  * our provider) --trust=deno-cert|node-extra-ca-certs (how our provider trusts the emulator's
  * CA) --v8-flags=<flags> (instead of deploy/v8-flags) --provider-env=NAME=VALUE (repeatable; both
@@ -47,6 +48,7 @@ function options(args: string[]) {
       starts: { type: "string", default: "5" },
       "idle-ms": { type: "string", default: "2000" },
       "memory-limit": { type: "string", default: "100" },
+      "settle-ms": { type: "string", default: "10000" },
       trust: { type: "string", default: "deno-cert" },
       "v8-flags": { type: "string" },
       "provider-env": { type: "string", multiple: true, default: [] },
@@ -87,6 +89,7 @@ function options(args: string[]) {
     starts: int("starts", 1),
     idleMs: int("idle-ms", 0),
     memoryLimit: int("memory-limit", 0) * 1048576,
+    settleMs: int("settle-ms", 0),
     trust: trust as Trust,
     v8Flags: values["v8-flags"] as string | undefined,
     providerEnv: Object.fromEntries((values["provider-env"] as string[]).map((entry) => {
@@ -149,6 +152,7 @@ async function main(args: string[]): Promise<number> {
     starts: opts.starts,
     idleMs: opts.idleMs,
     memoryLimit: opts.memoryLimit,
+    settleMs: opts.settleMs,
     requests: () => emulator.requests(),
     resetRequests: () => emulator.resetRequests(),
     log,
@@ -193,6 +197,7 @@ async function main(args: string[]): Promise<number> {
     goMissing,
     durationSeconds: Math.round((performance.now() - started) / 1000),
     memoryLimit: opts.memoryLimit,
+    settleMs: opts.settleMs,
   };
   // The docs show the production configuration only.
   const production = opts.v8Flags === undefined && Object.keys(opts.providerEnv).length === 0 &&

@@ -30,6 +30,8 @@ export interface MeasureContext {
   readonly requests: () => RecordedRequest[];
   readonly resetRequests: () => void;
   readonly log: (line: string) => void;
+  /** How long a running provider is left quiet before each burst on it, ms. */
+  readonly settleMs: number;
   /** P5's memory limit in bytes; 0 skips P5. */
   readonly memoryLimit: number;
 }
@@ -267,6 +269,11 @@ async function burst(
       await readyAfter(provider);
       await healthy(driver, provider);
       await sleep(Math.min(ctx.idleMs, 500));
+    } else {
+      // New pods reach a running provider after it has been quiet for a while, not in the
+      // millisecond after a hundred mounts in a row: let it settle (V8 returns the garbage of
+      // what came before once allocation stops), as a node's provider does between bursts.
+      await sleep(ctx.settleMs);
     }
     const before = memoryOf(provider.pid);
     ctx.resetRequests();

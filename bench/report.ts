@@ -51,6 +51,8 @@ export interface RunInfo {
   readonly durationSeconds: number;
   /** P5's limit in bytes (0: not run). */
   readonly memoryLimit: number;
+  /** Quiet time before each burst on the running provider, ms. */
+  readonly settleMs: number;
 }
 
 /** One row of the table. */
@@ -365,7 +367,9 @@ export function markdown(
   const lines = [
     `Run ${info.date} on ${info.machine}; load average before/after: ${info.loadBefore} / ${info.loadAfter}.`,
     `Emulator latency ${info.latencyMs} ms on every Key Vault and Entra request; ${info.runs} runs per P1 figure; ` +
-    `${info.starts} starts for P4; deno ${info.deno}` +
+    `${info.starts} starts for P4; bursts on the running provider after ${
+      info.settleMs / 1000
+    } s quiet; deno ${info.deno}` +
     (info.go
       ? `; ${goLabel} built with ${info.go.toolchain}${info.go.note ? ` (${info.go.note})` : ""}.`
       : "."),

@@ -25,6 +25,7 @@ Deno.test("bench: a tiny run without the Go side writes the tables and the JSON"
         "--burst-identities=2",
         "--starts=1",
         "--idle-ms=100",
+        "--settle-ms=100",
         "--latency-ms=1",
         `--out=${out}`,
       ],
