@@ -329,7 +329,8 @@ async function underLimit(put: ProviderUnderTest, ctx: MeasureContext): Promise<
   try {
     ctx.log(`${put.label}: P5 under a ${mibOf(ctx.memoryLimit)} memory cgroup (v${cgroup.version})`);
     const executable = await uncachedCopy(put.executable, dir);
-    provider = await put.start({ launcher: cgroup.launcher(), executable });
+    const env = put.key === "ours" ? { DENO_DIR: await privateDenoDir(dir) } : undefined;
+    provider = await put.start({ launcher: cgroup.launcher(), executable, env });
     const p = provider;
     await readyAfter(p);
     await healthy(ctx.driver, p);
@@ -373,6 +374,22 @@ async function underLimit(put: ProviderUnderTest, ctx: MeasureContext): Promise<
     await cgroup.remove();
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   }
+}
+
+/**
+ * A DENO_DIR of our provider's own for P5: the modules (npm/, gen/, remote/) are this
+ * machine's, but the SQLite caches start empty. The shared ones carry every other deno run's
+ * code cache and write-ahead log (tens of MB), whose pages the provider would otherwise read
+ * and have charged to its cgroup; a compiled binary in a container has none of them.
+ */
+async function privateDenoDir(dir: string): Promise<string> {
+  const shared = Deno.env.get("DENO_DIR") ?? `${Deno.env.get("HOME") ?? "/root"}/.cache/deno`;
+  const own = `${dir}/deno-dir`;
+  await Deno.mkdir(own);
+  for (const folder of ["npm", "gen", "remote"]) {
+    await Deno.symlink(`${shared}/${folder}`, `${own}/${folder}`).catch(() => {});
+  }
+  return own;
 }
 
 /** Counts the emulator's requests and divides by `mounts`. */

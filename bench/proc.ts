@@ -95,10 +95,11 @@ export interface MemoryPeaks {
  */
 export function sampleMemory(pid: number, intervalMs: number) {
   resetPeak(pid);
-  let anon = 0, file = 0, fileLow = Infinity, samples = 0;
+  let rss = 0, anon = 0, file = 0, fileLow = Infinity, samples = 0;
   const take = () => {
     const now = treeMemory(pid);
     if (now.processes === 0) return;
+    rss = Math.max(rss, now.rss, now.hwm);
     anon = Math.max(anon, now.anon);
     file = Math.max(file, now.file);
     fileLow = Math.min(fileLow, now.file);
@@ -110,7 +111,6 @@ export function sampleMemory(pid: number, intervalMs: number) {
     stop(): MemoryPeaks {
       clearInterval(timer);
       take();
-      const rss = Math.max(treeMemory(pid).hwm, anon + file);
       return { rss, anon, file, fileLow: Number.isFinite(fileLow) ? fileLow : 0, samples };
     },
   };

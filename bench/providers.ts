@@ -21,6 +21,8 @@ export interface StartOptions {
   readonly launcher?: readonly string[];
   /** The executable to run instead of the usual one (e.g. an uncached copy). */
   readonly executable?: string;
+  /** Variables added to the provider's environment. */
+  readonly env?: Record<string, string>;
 }
 
 /** A started provider process. */
@@ -77,7 +79,7 @@ export function ourProvider(
       const ports = freePorts(2);
       const spawnedAt = performance.now();
       const process = await startProviderProcess({
-        env: { ...ourEnvironment(emulator, trust), ...runtime.env },
+        env: { ...ourEnvironment(emulator, trust), ...runtime.env, ...options.env },
         v8Flags: runtime.v8Flags === undefined ? undefined : [`--v8-flags=${runtime.v8Flags}`],
         socketDir,
         launcher: options.launcher,
