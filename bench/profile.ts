@@ -243,11 +243,27 @@ async function main() {
         await driver.mounts(provider.socketPath, burstOf(shape, variant, 10), 110);
       }
       await inspector.send("Profiler.start");
+      // What of the burst's anonymous memory is V8's heap: its size sampled through the burst.
+      const mib = (bytes: number) => (bytes / 1048576).toFixed(1);
+      let heapPeak = { usedSize: 0, totalSize: 0 };
+      let anonPeak = 0;
+      let sampling = true;
+      const sampler = (async () => {
+        while (sampling) {
+          const usage = await inspector.send<{ usedSize: number; totalSize: number }>("Runtime.getHeapUsage");
+          if (usage.totalSize > heapPeak.totalSize) heapPeak = usage;
+          anonPeak = Math.max(anonPeak, treeMemory(provider.pid).anon);
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+      })();
       const batch = await driver.mounts(provider.socketPath, burstOf(shape, variant, 10), 110);
+      sampling = false;
+      await sampler;
       console.log(
         `burst 110 × 5 (${variant}): wall ${batch.wall_ms.toFixed(0)} ms, errors ${
           batch.results.filter((result) => result.code !== "OK").length
-        }, peak rss ${(treeMemory(provider.pid).hwm / 1048576).toFixed(1)} MiB`,
+        }, peak rss ${mib(treeMemory(provider.pid).hwm)} MiB, peak RssAnon ${mib(anonPeak)} MiB, ` +
+          `V8 heap at its largest ${mib(heapPeak.totalSize)} MiB (${mib(heapPeak.usedSize)} MiB used)`,
       );
     }
     const { profile } = await inspector.send<{ profile: CpuProfile }>("Profiler.stop");
