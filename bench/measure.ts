@@ -370,7 +370,8 @@ async function underLimit(put: ProviderUnderTest, ctx: MeasureContext): Promise<
     }
     return { limit: ctx.memoryLimit, cgroupVersion: cgroup.version, idle, idleCgroup, bursts, exit };
   } finally {
-    if (provider) await provider.stop();
+    // A thrashing provider would take minutes over a graceful shutdown; nothing of it is measured.
+    if (provider) await provider.stop("SIGKILL");
     await cgroup.remove();
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   }

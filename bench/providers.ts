@@ -33,7 +33,8 @@ export interface RunningProvider {
   readonly spawnedAt: number;
   readonly exited: Promise<unknown>;
   output(): string;
-  stop(): Promise<void>;
+  /** Stops it: SIGTERM and a graceful shutdown, or `SIGKILL` for a process past saving. */
+  stop(signal?: "SIGTERM" | "SIGKILL"): Promise<void>;
 }
 
 /** How to start one provider. */
@@ -93,8 +94,8 @@ export function ourProvider(
         spawnedAt,
         exited: process.exited,
         output: process.output,
-        async stop() {
-          await process.stop();
+        async stop(signal: "SIGTERM" | "SIGKILL" = "SIGTERM") {
+          await process.stop(signal);
           await Deno.remove(socketDir, { recursive: true }).catch(() => {});
         },
       };
@@ -149,9 +150,9 @@ export function goProvider(binary: string, version: string, emulator: EmulatorEn
         spawnedAt,
         exited,
         output: () => text,
-        async stop() {
+        async stop(signal: "SIGTERM" | "SIGKILL" = "SIGTERM") {
           try {
-            child.kill("SIGTERM");
+            child.kill(signal);
           } catch {
             // already exited
           }
