@@ -246,13 +246,15 @@ function limitedRows(
     }`;
     const outcome = (burst: typeof mine) =>
       `${burst.survived ? "survived" : "**killed**"}, ${burst.errors} errors, ${formatMs(burst.wallMs)}`;
+    // Surviving is not enough: a provider that thrashes answers within the deadline, but late.
+    const unlimited = bursts[mine.kind].wallMs;
     rows.push({
       figure: `${what}: outcome, errors, wall`,
       ours: outcome(mine),
       go: other ? outcome(other) : "",
       ratio: ratio(mine.wallMs, other?.wallMs),
-      target: "survives, 0 errors",
-      met: mine.survived && mine.errors === 0,
+      target: `0 errors, ≤ 2× the wall without a limit (${formatMs(unlimited)})`,
+      met: mine.survived && mine.errors === 0 && mine.wallMs <= 2 * unlimited,
     });
     rows.push({
       figure: `${what}: cgroup peak charge; times the limit was hit; pages read back (major faults)`,
