@@ -133,7 +133,6 @@ async function main(args: string[]): Promise<number> {
   if (opts.go) {
     try {
       go = await goProviderBinary(opts.goVersion, log);
-      if (go.version !== opts.goVersion) log(`using the Go provider ${go.version}: ${go.skipped.join("; ")}`);
     } catch (error) {
       goMissing = (error as Error).message;
       log(`no Go side: ${goMissing}`);
@@ -187,13 +186,7 @@ async function main(args: string[]): Promise<number> {
     loadBefore,
     loadAfter: loadAverage(),
     deno: Deno.version.deno,
-    go: go && {
-      version: go.version,
-      toolchain: go.goVersion,
-      note: go.version !== opts.goVersion
-        ? `${opts.goVersion} did not build: ${go.skipped.join("; ")}`
-        : undefined,
-    },
+    go: go && { version: go.version, toolchain: go.goVersion },
     goMissing,
     durationSeconds: Math.round((performance.now() - started) / 1000),
     memoryLimit: opts.memoryLimit,

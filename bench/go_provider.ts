@@ -11,46 +11,24 @@
  */
 
 export const GO_MODULE = "github.com/Azure/secrets-store-csi-driver-provider-azure";
-/** Versions tried in order when the wanted one does not build: the nearest first. */
-const FALLBACKS = ["v1.8.2", "v1.8.1", "v1.8.0", "v1.7.2", "v1.7.1", "v1.7.0"];
 
 /** A usable Go provider binary. */
 export interface GoBuild {
   readonly binary: string;
   readonly version: string;
   readonly goVersion: string;
-  /** True when taken from the cache. */
-  readonly cached: boolean;
-  /** Why versions before this one were skipped, if any. */
-  readonly skipped: readonly string[];
 }
 
-/** Thrown when no Go provider could be built; the message says why. */
-export class GoBuildError extends Error {}
-
-/** Builds (or finds in the cache) the Go provider at `wanted`, or the nearest version that builds. */
-export async function goProviderBinary(
-  wanted: string,
-  log: (line: string) => void,
-): Promise<GoBuild> {
-  const go = await findGo(log);
+/** Builds (or finds in the cache) the Go provider at `version`. */
+export async function goProviderBinary(version: string, log: (line: string) => void): Promise<GoBuild> {
+  const go = await findGo();
   const goVersion = (await run(go, ["env", "GOVERSION"])).stdout.trim();
-  const candidates = [wanted, ...FALLBACKS.filter((version) => version !== wanted && older(version, wanted))];
-  const skipped: string[] = [];
-  for (const version of candidates) {
-    const binary = `${cacheDir()}/${version}/secrets-store-csi-driver-provider-azure`;
-    if (await isFile(binary)) return { binary, version, goVersion, cached: true, skipped };
-    try {
-      log(`building the Go provider ${version} with ${goVersion} (cached in ${cacheDir()}) …`);
-      await build(go, version, binary);
-      return { binary, version, goVersion, cached: false, skipped };
-    } catch (error) {
-      const reason = `${version}: ${(error as Error).message.split("\n").slice(-3).join(" ").slice(0, 300)}`;
-      log(`  could not build ${reason}`);
-      skipped.push(reason);
-    }
+  const binary = `${cacheDir()}/${version}/secrets-store-csi-driver-provider-azure`;
+  if (!await isFile(binary)) {
+    log(`building the Go provider ${version} with ${goVersion} (cached in ${cacheDir()}) …`);
+    await build(go, version, binary);
   }
-  throw new GoBuildError(`no Go provider version built: ${skipped.join("; ")}`);
+  return { binary, version, goVersion };
 }
 
 async function build(go: string, version: string, binary: string): Promise<void> {
@@ -89,25 +67,12 @@ export function cacheDir(): string {
   return `${base}/akv-provider-bench/go-provider`;
 }
 
-/** `go` from PATH or /usr/local/go; installs Debian's golang-go when there is none. */
-async function findGo(log: (line: string) => void): Promise<string> {
-  for (const candidate of ["go", "/usr/local/go/bin/go", "/usr/lib/go/bin/go"]) {
-    try {
-      await run(candidate, ["version"]);
-      return candidate;
-    } catch {
-      // try the next
-    }
+/** `go` from PATH or /usr/local/go. */
+async function findGo(): Promise<string> {
+  for (const candidate of ["go", "/usr/local/go/bin/go"]) {
+    if (await run(candidate, ["version"]).then(() => true, () => false)) return candidate;
   }
-  log("no Go toolchain found: installing Debian's golang-go …");
-  try {
-    await run("apt-get", ["update", "-qq"]);
-    await run("apt-get", ["install", "-y", "-qq", "golang-go"], { DEBIAN_FRONTEND: "noninteractive" });
-    await run("go", ["version"]);
-    return "go";
-  } catch (error) {
-    throw new GoBuildError(`no Go toolchain and apt-get could not install one: ${(error as Error).message}`);
-  }
+  throw new Error("no Go toolchain (go on PATH or /usr/local/go)");
 }
 
 async function run(
@@ -138,11 +103,4 @@ async function isFile(path: string): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-function older(version: string, than: string): boolean {
-  const parts = (v: string) => v.replace(/^v/, "").split(".").map(Number);
-  const [a, b] = [parts(version), parts(than)];
-  for (let i = 0; i < 3; i++) if (a[i] !== b[i]) return a[i] < b[i];
-  return false;
 }

@@ -10,6 +10,7 @@ import type {
   ProviderFigures,
   RequestCounts,
 } from "./measure.ts";
+import type { Summary } from "./stats.ts";
 
 const MiB = 1048576;
 
@@ -45,7 +46,7 @@ export interface RunInfo {
   readonly loadBefore: string;
   readonly loadAfter: string;
   readonly deno: string;
-  readonly go?: { version: string; toolchain: string; note?: string };
+  readonly go?: { version: string; toolchain: string };
   /** Why there is no Go column, when there is none. */
   readonly goMissing?: string;
   readonly durationSeconds: number;
@@ -69,156 +70,148 @@ export interface Row {
 /** The rows of the side-by-side table. */
 export function tableRows(ours: ProviderFigures, go: ProviderFigures | undefined, info: RunInfo): Row[] {
   const rows: Row[] = [];
-  const timing = (f: { summary: { median: number; p95: number } } | undefined) =>
-    f ? `${formatMs(f.summary.median)} (p95 ${formatMs(f.summary.p95)})` : "";
+  /**
+   * One row: `text` formats a side's figure, `value` is what the ratio divides; a target is
+   * judged on our side (`met`), and a target relative to Go only when there is a Go side.
+   */
+  const add = <T>(
+    figure: string,
+    pick: (side: ProviderFigures) => T,
+    text: (value: T) => string,
+    value: (value: T) => number,
+    target = "",
+    met?: (mine: T, theirs: T | undefined) => boolean | undefined,
+  ) => {
+    const mine = pick(ours);
+    const theirs = go && pick(go);
+    rows.push({
+      figure,
+      ours: text(mine),
+      go: theirs === undefined ? "" : text(theirs),
+      ratio: ratio(value(mine), theirs === undefined ? undefined : value(theirs)),
+      target,
+      met: met?.(mine, theirs),
+    });
+  };
+  const timing = (summary: Summary) => `${formatMs(summary.median)} (p95 ${formatMs(summary.p95)})`;
+  const median = (summary: Summary) => summary.median;
+  const plural = (size: number) => `${size} object${size === 1 ? "" : "s"}`;
   const tenObjects = info.sizes.includes(10) ? 10 : info.sizes[Math.floor(info.sizes.length / 2)];
   for (const kind of ["cold", "warm"] as const) {
     for (const size of info.sizes) {
-      const mine = ours[kind][size];
-      const theirs = go?.[kind][size];
+      const errors = ours[kind][size].errors + (go?.[kind][size].errors ?? 0);
       const targeted = kind === "warm" && size === tenObjects && go !== undefined;
-      const within = theirs ? mine.summary.median <= 0.15 * theirs.summary.median : undefined;
-      rows.push({
-        figure: `P1 ${kind} mount, ${size} object${size === 1 ? "" : "s"}: median (p95)${
-          mine.errors + (theirs?.errors ?? 0) > 0 ? ` — errors ${mine.errors}/${theirs?.errors ?? 0}` : ""
+      add(
+        `P1 ${kind} mount, ${plural(size)}: median (p95)${
+          errors > 0 ? ` — errors ${ours[kind][size].errors}/${go?.[kind][size].errors ?? 0}` : ""
         }`,
-        ours: timing(mine),
-        go: timing(theirs),
-        ratio: ratio(mine.summary.median, theirs?.summary.median),
-        target: targeted ? "≤ 0.15× Go" : "",
-        met: targeted ? within : undefined,
-      });
+        (side) => side[kind][size].summary,
+        timing,
+        median,
+        targeted ? "≤ 0.15× Go" : "",
+        (mine, theirs) => targeted && theirs ? mine.median <= 0.15 * theirs.median : undefined,
+      );
     }
   }
-  rows.push({
-    figure: "First mount after start (1 object, new identity)",
-    ours: formatMs(ours.firstMountMs),
-    go: go ? formatMs(go.firstMountMs) : "",
-    ratio: ratio(ours.firstMountMs, go?.firstMountMs),
-    target: "",
-  });
+  add("First mount after start (1 object, new identity)", (side) => side.firstMountMs, formatMs, Number);
   for (const kind of ["warm", "cold"] as const) {
-    const mine = ours[kind][tenObjects];
-    const theirs = go?.[kind][tenObjects];
-    rows.push({
-      figure: `P1 ${kind} mount, ${tenObjects} objects: provider CPU time per mount`,
-      ours: formatMs(mine.cpuMsPerMount),
-      go: theirs ? formatMs(theirs.cpuMsPerMount) : "",
-      ratio: ratio(mine.cpuMsPerMount, theirs?.cpuMsPerMount),
-      target: "",
-    });
+    add(
+      `P1 ${kind} mount, ${tenObjects} objects: provider CPU time per mount`,
+      (side) => side[kind][tenObjects].cpuMsPerMount,
+      formatMs,
+      Number,
+    );
   }
   for (const kind of ["shared", "distinct", "fresh"] as const) {
-    const mine = ours.bursts[kind];
-    const theirs = go?.bursts[kind];
-    const what = `P2 ${mine.pods} pods × ${mine.objects} objects at once, ${burstWords(mine)}`;
+    const burst = (side: ProviderFigures) => side.bursts[kind];
+    const what = `P2 ${ours.bursts[kind].pods} pods × ${ours.bursts[kind].objects} objects at once, ${
+      burstWords(ours.bursts[kind])
+    }`;
     const wallTarget = WALL_TARGET[kind];
-    rows.push({
-      figure: `${what}: wall`,
-      ours: formatMs(mine.wallMs),
-      go: theirs ? formatMs(theirs.wallMs) : "",
-      ratio: ratio(mine.wallMs, theirs?.wallMs),
-      target: theirs ? `≤ ${wallTarget.toFixed(1)}× Go` : "",
-      met: theirs ? mine.wallMs <= wallTarget * theirs.wallMs : undefined,
-    });
-    rows.push({
-      figure: `${what}: per mount median (p95)`,
-      ours: `${formatMs(mine.perMount.median)} (p95 ${formatMs(mine.perMount.p95)})`,
-      go: theirs ? `${formatMs(theirs.perMount.median)} (p95 ${formatMs(theirs.perMount.p95)})` : "",
-      ratio: ratio(mine.perMount.p95, theirs?.perMount.p95),
-      target: "",
-    });
+    add(
+      `${what}: wall`,
+      (side) => burst(side).wallMs,
+      formatMs,
+      Number,
+      go ? `≤ ${wallTarget.toFixed(1)}× Go` : "",
+      (mine, theirs) => theirs === undefined ? undefined : mine <= wallTarget * theirs,
+    );
+    add(`${what}: per mount median (p95)`, (side) => burst(side).perMount, timing, (summary) => summary.p95);
+    const errors = ours.bursts[kind].errors;
     rows.push({
       figure: `${what}: errors`,
-      ours: String(mine.errors),
-      go: theirs ? String(theirs.errors) : "",
+      ours: String(errors),
+      go: go ? String(go.bursts[kind].errors) : "",
       ratio: "",
       target: "0",
-      met: mine.errors === 0,
+      met: errors === 0,
     });
-    rows.push({
-      figure: `${what}: peak VmRSS (VmHWM)`,
-      ours: mib(mine.peak.rss),
-      go: theirs ? mib(theirs.peak.rss) : "",
-      ratio: ratio(mine.peak.rss, theirs?.peak.rss),
-      target: "≤ 100 MiB",
-      met: mine.peak.rss <= 100 * MiB,
-    });
-    rows.push({
-      figure: `${what}: peak RssAnon`,
-      ours: mib(mine.peak.anon),
-      go: theirs ? mib(theirs.peak.anon) : "",
-      ratio: ratio(mine.peak.anon, theirs?.peak.anon),
-      target: "≤ 64 MiB",
-      met: mine.peak.anon <= 64 * MiB,
-    });
-    rows.push({
-      figure: `${what}: provider CPU time`,
-      ours: formatMs(mine.cpuMs),
-      go: theirs ? formatMs(theirs.cpuMs) : "",
-      ratio: ratio(mine.cpuMs, theirs?.cpuMs),
-      target: "",
-    });
-    rows.push({
-      figure: `${what}: Key Vault / Entra requests`,
-      ours: requests(mine.requests),
-      go: theirs ? requests(theirs.requests) : "",
-      ratio: ratio(
-        mine.requests.keyvault + mine.requests.entra,
-        theirs && theirs.requests.keyvault + theirs.requests.entra,
-      ),
-      target: "",
-    });
+    add(
+      `${what}: peak VmRSS (VmHWM)`,
+      (side) => burst(side).peak.rss,
+      mib,
+      Number,
+      "≤ 100 MiB",
+      (mine) => mine <= 100 * MiB,
+    );
+    add(
+      `${what}: peak RssAnon`,
+      (side) => burst(side).peak.anon,
+      mib,
+      Number,
+      "≤ 64 MiB",
+      (mine) => mine <= 64 * MiB,
+    );
+    add(`${what}: provider CPU time`, (side) => burst(side).cpuMs, formatMs, Number);
+    add(`${what}: Key Vault / Entra requests`, (side) => burst(side).requests, requests, total);
   }
   for (const kind of ["warm", "cold"] as const) {
     for (const size of info.sizes) {
-      const mine = ours[kind][size].requestsPerMount;
-      const theirs = go?.[kind][size].requestsPerMount;
-      const exact = mine.keyvault === size && mine.entra === 0;
-      rows.push({
-        figure: `P3 requests per ${kind === "warm" ? "steady-state remount" : "cold mount"}, ${size} object${
-          size === 1 ? "" : "s"
-        }: Key Vault / Entra`,
-        ours: requests(mine),
-        go: theirs ? requests(theirs) : "",
-        ratio: ratio(mine.keyvault + mine.entra, theirs && theirs.keyvault + theirs.entra),
-        target: kind === "warm" ? `= ${size} / 0` : "",
-        met: kind === "warm" ? exact : undefined,
-      });
+      const warm = kind === "warm";
+      add(
+        `P3 requests per ${warm ? "steady-state remount" : "cold mount"}, ${plural(size)}: Key Vault / Entra`,
+        (side) => side[kind][size].requestsPerMount,
+        requests,
+        total,
+        warm ? `= ${size} / 0` : "",
+        (mine) => warm ? mine.keyvault === size && mine.entra === 0 : undefined,
+      );
     }
   }
-  rows.push({
-    figure: `P4 idle VmRSS ${info.idleMs / 1000} s after start: median of ${info.starts}`,
-    ours: mib(ours.idle.rss),
-    go: go ? mib(go.idle.rss) : "",
-    ratio: ratio(ours.idle.rss, go?.idle.rss),
-    target: "≤ 64 MiB",
-    met: ours.idle.rss <= 64 * MiB,
-  });
-  rows.push({
-    figure: `P4 idle RssAnon / RssFile: median of ${info.starts}`,
-    ours: `${mib(ours.idle.anon)} / ${mib(ours.idle.file)}`,
-    go: go ? `${mib(go.idle.anon)} / ${mib(go.idle.file)}` : "",
-    ratio: ratio(ours.idle.anon, go?.idle.anon),
-    target: "",
-  });
-  rows.push({
-    figure: `P4 start → socket accepts: median (max) of ${info.starts}`,
-    ours: `${formatMs(ours.readyMs.median)} (${formatMs(ours.readyMs.max)})`,
-    go: go ? `${formatMs(go.readyMs.median)} (${formatMs(go.readyMs.max)})` : "",
-    ratio: ratio(ours.readyMs.median, go?.readyMs.median),
-    target: "≤ 500 ms",
-    met: ours.readyMs.median <= 500,
-  });
-  rows.push({
-    figure: `VmRSS after all of P1 (${info.sizes.length * info.runs + 2} identities): now / peak`,
-    ours: `${mib(ours.afterP1.rss)} / ${mib(ours.afterP1.hwm)}`,
-    go: go ? `${mib(go.afterP1.rss)} / ${mib(go.afterP1.hwm)}` : "",
-    ratio: ratio(ours.afterP1.hwm, go?.afterP1.hwm),
-    target: "",
-  });
+  add(
+    `P4 idle VmRSS ${info.idleMs / 1000} s after start: median of ${info.starts}`,
+    (side) => side.idle.rss,
+    mib,
+    Number,
+    "≤ 64 MiB",
+    (mine) => mine <= 64 * MiB,
+  );
+  add(
+    `P4 idle RssAnon / RssFile: median of ${info.starts}`,
+    (side) => side.idle,
+    (idle) => `${mib(idle.anon)} / ${mib(idle.file)}`,
+    (idle) => idle.anon,
+  );
+  add(
+    `P4 start → socket accepts: median (max) of ${info.starts}`,
+    (side) => side.readyMs,
+    (ready) => `${formatMs(ready.median)} (${formatMs(ready.max)})`,
+    median,
+    "≤ 500 ms",
+    (mine) => mine.median <= 500,
+  );
+  add(
+    `VmRSS after all of P1 (${info.sizes.length * info.runs + 2} identities): now / peak`,
+    (side) => side.afterP1,
+    (after) => `${mib(after.rss)} / ${mib(after.hwm)}`,
+    (after) => after.hwm,
+  );
   rows.push(...limitedRows(ours.limited, go?.limited, ours.bursts));
   return rows;
+}
+
+function total(counts: RequestCounts): number {
+  return counts.keyvault + counts.entra;
 }
 
 /** P5's rows: does each burst survive the limit, and what did the cgroup hold. */
@@ -372,9 +365,7 @@ export function markdown(
     `${info.starts} starts for P4; bursts on the running provider after ${
       info.settleMs / 1000
     } s quiet; deno ${info.deno}` +
-    (info.go
-      ? `; ${goLabel} built with ${info.go.toolchain}${info.go.note ? ` (${info.go.note})` : ""}.`
-      : "."),
+    (info.go ? `; ${goLabel} built with ${info.go.toolchain}.` : "."),
     `Our provider's V8 flags: ${flags}; it trusts the emulator's CA through ${ours?.trust ?? "?"}.`,
     ...(info.goMissing ? [`No Go column: ${info.goMissing}`] : []),
     "",
