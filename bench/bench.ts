@@ -2,14 +2,14 @@
  * `deno task bench`: this provider and the Go provider side by side, against the emulator with
  * injected latency, driven by an independent gRPC client (python3-grpcio). Measures P1 (one
  * mount of n objects, cold and warm), P2 (a burst of pods at once), P3 (Key Vault and Entra
- * requests per mount), P4 (idle memory, start to ready socket) and P5 (the node-boot bursts
+ * requests per mount), P4 (idle memory, start to ready socket) and P7 (the node-boot bursts
  * under a memory cgroup limit), with VmRSS, RssAnon and RssFile at every phase; prints the
  * table and writes bench/results/latest.{md,json} and the report section of
  * docs/performance.md; then P5 and P6 (bench/fleet.ts).
  *
  * Flags: --latency-ms=20 --runs=30 --sizes=1,10,50 --burst-pods=110 --burst-objects=5
  * --burst-identities=11 --starts=5 --idle-ms=2000 --settle-ms=10000 (quiet time before each burst
- * on the running provider) --memory-limit=100 (MiB, 0 skips P5)
+ * on the running provider) --memory-limit=100 (MiB, 0 skips P7)
  * --go-version=v1.8.2 --no-go --out=bench/results --no-fleet --provider-arg=<flag> (repeatable, passed to
  * our provider) --trust=deno-cert|node-extra-ca-certs (how our provider trusts the emulator's
  * CA) --v8-flags=<flags> (instead of deploy/v8-flags) --provider-env=NAME=VALUE (repeatable; both

@@ -32,7 +32,7 @@ export interface MeasureContext {
   readonly log: (line: string) => void;
   /** How long a running provider is left quiet before each burst on it, ms. */
   readonly settleMs: number;
-  /** P5's memory limit in bytes; 0 skips P5. */
+  /** P7's memory limit in bytes; 0 skips P7. */
   readonly memoryLimit: number;
 }
 
@@ -102,7 +102,7 @@ export interface LimitedBurst {
   readonly majorFaults: number;
 }
 
-/** P5: the provider started inside a memory cgroup with a limit, then the bursts of a node boot. */
+/** P7: the provider started inside a memory cgroup with a limit, then the bursts of a node boot. */
 export type LimitedFigure =
   | {
     readonly limit: number;
@@ -138,7 +138,7 @@ export interface ProviderFigures {
   readonly limited: LimitedFigure;
 }
 
-/** How P5 runs: the limit in bytes (0: skip). */
+/** How P7 runs: the limit in bytes (0: skip). */
 export interface LimitOptions {
   readonly bytes: number;
 }
@@ -306,7 +306,7 @@ async function burst(
 }
 
 /**
- * P5: a node booting with its pods, the provider inside a memory cgroup limited like the Go
+ * P7: a node booting with its pods, the provider inside a memory cgroup limited like the Go
  * chart's container (started from an uncached copy of its executable, so that the
  * executable's pages are charged to the cgroup as a container's are): the node-boot burst,
  * then 110 unrelated identities on the same process. Did it survive, and what did the limit
@@ -321,13 +321,13 @@ async function underLimit(put: ProviderUnderTest, ctx: MeasureContext): Promise<
   try {
     cgroup = MemoryCgroup.create(`bench-${put.key}-${Deno.pid}-${Date.now()}`, ctx.memoryLimit);
   } catch (error) {
-    ctx.log(`${put.label}: P5 skipped: ${(error as Error).message}`);
+    ctx.log(`${put.label}: P7 skipped: ${(error as Error).message}`);
     return { skipped: (error as Error).message };
   }
   const dir = await Deno.makeTempDir({ prefix: "bench-exe-" });
   let provider: RunningProvider | undefined;
   try {
-    ctx.log(`${put.label}: P5 under a ${mibOf(ctx.memoryLimit)} memory cgroup (v${cgroup.version})`);
+    ctx.log(`${put.label}: P7 under a ${mibOf(ctx.memoryLimit)} memory cgroup (v${cgroup.version})`);
     const executable = await uncachedCopy(put.executable, dir);
     const env = put.key === "ours" ? { DENO_DIR: await privateDenoDir(dir) } : undefined;
     provider = await put.start({ launcher: cgroup.launcher(), executable, env });
@@ -378,7 +378,7 @@ async function underLimit(put: ProviderUnderTest, ctx: MeasureContext): Promise<
 }
 
 /**
- * A DENO_DIR of our provider's own for P5: the modules (npm/, gen/, remote/) are this
+ * A DENO_DIR of our provider's own for P7: the modules (npm/, gen/, remote/) are this
  * machine's, but the SQLite caches start empty. The shared ones carry every other deno run's
  * code cache and write-ahead log (tens of MB), whose pages the provider would otherwise read
  * and have charged to its cgroup; a compiled binary in a container has none of them.

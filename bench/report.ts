@@ -50,7 +50,7 @@ export interface RunInfo {
   /** Why there is no Go column, when there is none. */
   readonly goMissing?: string;
   readonly durationSeconds: number;
-  /** P5's limit in bytes (0: not run). */
+  /** P7's limit in bytes (0: not run). */
   readonly memoryLimit: number;
   /** Quiet time before each burst on the running provider, ms. */
   readonly settleMs: number;
@@ -214,7 +214,7 @@ function total(counts: RequestCounts): number {
   return counts.keyvault + counts.entra;
 }
 
-/** P5's rows: does each burst survive the limit, and what did the cgroup hold. */
+/** P7's rows: does each burst survive the limit, and what did the cgroup hold. */
 function limitedRows(
   ours: LimitedFigure,
   go: LimitedFigure | undefined,
@@ -222,7 +222,7 @@ function limitedRows(
 ): Row[] {
   if ("skipped" in ours) {
     return [{
-      figure: "P5 under a memory limit",
+      figure: "P7 under a memory limit",
       ours: `not run: ${ours.skipped}`,
       go: "",
       ratio: "",
@@ -234,7 +234,7 @@ function limitedRows(
   const limit = `${Math.round(ours.limit / MiB)} MiB`;
   for (const [i, mine] of ours.bursts.entries()) {
     const other = theirs?.bursts[i];
-    const what = `P5 memory cgroup limited to ${limit}, ${i === 0 ? "" : "then "}${
+    const what = `P7 memory cgroup limited to ${limit}, ${i === 0 ? "" : "then "}${
       shortName(bursts[mine.kind])
     }`;
     const outcome = (burst: typeof mine) =>
@@ -265,7 +265,7 @@ function limitedRows(
     });
   }
   if (ours.bursts.length < 2) {
-    rows.push({ figure: "P5: the provider ended", ours: ours.exit ?? "", go: "", ratio: "", target: "" });
+    rows.push({ figure: "P7: the provider ended", ours: ours.exit ?? "", go: "", ratio: "", target: "" });
   }
   return rows;
 }
@@ -299,10 +299,10 @@ export function memoryTable(ours: ProviderFigures, go: ProviderFigures | undefin
   const goLimited = go && !("skipped" in go.limited) ? go.limited : undefined;
   if (limited) {
     const limit = `${Math.round(limited.limit / MiB)} MiB`;
-    row(`P5 (cgroup ${limit}) idle`, limited.idle, goLimited?.idle);
+    row(`P7 (cgroup ${limit}) idle`, limited.idle, goLimited?.idle);
     for (const [i, burst] of limited.bursts.entries()) {
       const name = shortName(ours.bursts[burst.kind]);
-      row(`P5 (cgroup ${limit}) ${name}: peak`, burst.peak, goLimited?.bursts[i]?.peak);
+      row(`P7 (cgroup ${limit}) ${name}: peak`, burst.peak, goLimited?.bursts[i]?.peak);
     }
     const charged = (figure: LimitedFigure | undefined) =>
       figure && !("skipped" in figure)
@@ -311,7 +311,7 @@ export function memoryTable(ours: ProviderFigures, go: ProviderFigures | undefin
         : "";
     lines.push(
       "",
-      `The cgroup (v${limited.cgroupVersion}) charged after each P5 burst: ours ${charged(limited)}; ` +
+      `The cgroup (v${limited.cgroupVersion}) charged after each P7 burst: ours ${charged(limited)}; ` +
         `Go ${charged(goLimited)} (memory.stat).`,
     );
   }
