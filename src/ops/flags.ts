@@ -109,7 +109,9 @@ export const FLAGS: Readonly<Record<string, FlagSpec>> = {
   },
   "vault-concurrency": {
     kind: "int",
-    default: "8",
+    // As many as the connection pool keeps per origin (net/connection_pool.ts): more would only
+    // queue in the agent. Why this is no risk to Key Vault's limits: docs/clouds-and-caches.md.
+    default: "64",
     help: "Key Vault requests in flight to one vault at most, across all mounts",
   },
   "unix-listener": {
