@@ -107,8 +107,15 @@ export function tail(text: string, lines = 40): string {
   return text.split("\n").slice(-lines).join("\n");
 }
 
-/** Runs a command to completion; throws with its stderr when it fails. */
-export async function run(command: string, args: string[], stdin?: string): Promise<string> {
+/**
+ * Runs a command to completion with `stdin` (if given) on its standard input; returns both
+ * outputs, or throws with the command line and its standard error when it fails.
+ */
+export async function runCommand(
+  command: string,
+  args: string[],
+  stdin?: Uint8Array | string,
+): Promise<{ stdout: Uint8Array; stderr: Uint8Array }> {
   const child = new Deno.Command(command, {
     args,
     stdin: stdin === undefined ? "null" : "piped",
@@ -117,14 +124,18 @@ export async function run(command: string, args: string[], stdin?: string): Prom
   }).spawn();
   if (stdin !== undefined) {
     const writer = child.stdin.getWriter();
-    await writer.write(new TextEncoder().encode(stdin));
+    await writer.write(typeof stdin === "string" ? new TextEncoder().encode(stdin) : stdin);
     await writer.close();
   }
   const out = await child.output();
   if (!out.success) {
-    throw new Error(
-      `${command} ${args.join(" ")} failed (${out.code}): ${new TextDecoder().decode(out.stderr)}`,
-    );
+    const stderr = new TextDecoder().decode(out.stderr).trim();
+    throw new Error(`${command} ${args.join(" ")} failed (${out.code}): ${stderr}`);
   }
-  return new TextDecoder().decode(out.stdout);
+  return out;
+}
+
+/** {@link runCommand}, for its standard output as text. */
+export async function run(command: string, args: string[], stdin?: string): Promise<string> {
+  return new TextDecoder().decode((await runCommand(command, args, stdin)).stdout);
 }
