@@ -24,7 +24,7 @@ import { goProviderBinary } from "./go_provider.ts";
 import { countRequests, type RequestCounts } from "./measure.ts";
 import { waitForSocket } from "./proc.ts";
 import { goProvider, ourProvider, type ProviderUnderTest, type RunningProvider } from "./providers.ts";
-import { principal, secretName } from "./workload.ts";
+import { principal, secretName, vaultSeed } from "./workload.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const VAULT = "fleet-vault";
@@ -99,31 +99,7 @@ function identityNames(shape: FleetShape): string[] {
 
 /** The emulator seed: one vault of `workloads × objects` secrets every identity may read. */
 export function fleetSeed(shape: FleetShape): Record<string, unknown> {
-  const names = identityNames(shape);
-  return {
-    tokenLifetimeSeconds: 3599,
-    defaultTenant: TENANT,
-    identities: names.map((name) => {
-      const sp = principal(name);
-      return {
-        name,
-        kind: "servicePrincipal",
-        tenant: TENANT,
-        clientId: sp.clientid,
-        clientSecret: sp.clientsecret,
-      };
-    }),
-    vaults: [{
-      name: VAULT,
-      cloud: "AzurePublicCloud",
-      tenant: TENANT,
-      readers: names,
-      secrets: Array.from({ length: shape.workloads * shape.objects }, (_, i) => ({
-        name: secretName(i),
-        versions: [{ version: (i + 1).toString(16).padStart(32, "0"), value: `fleet-value-${i}` }],
-      })),
-    }],
-  };
+  return vaultSeed(VAULT, identityNames(shape), shape.workloads * shape.objects, (i) => `fleet-value-${i}`);
 }
 
 /** Pod `pod`'s Mount as `identity`, of `objects` secrets from `first`; the pod keeps its uid. */

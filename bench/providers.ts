@@ -9,6 +9,7 @@
  * `node:https` Agent hand every direct connection the whole default CA list as its own `ca`, a
  * path production never takes; `--trust=node-extra-ca-certs` measures it for comparison.
  */
+import { spawn } from "../tests/harness/child_process.ts";
 import { startProviderProcess } from "../tests/harness/provider_process.ts";
 import { freePorts } from "../tests/harness/net.ts";
 
@@ -121,42 +122,19 @@ export function goProvider(binary: string, version: string, emulator: EmulatorEn
         `--healthz-port=${ports[0]}`,
         `--prometheus-port=${ports[1]}`,
       ];
-      const child = new Deno.Command(command[0], {
-        args: command.slice(1),
-        clearEnv: true,
-        env: {
-          HTTPS_PROXY: emulator.proxyUrl,
-          SSL_CERT_FILE: emulator.caPath,
-          PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
-        },
-        stdin: "null",
-        stdout: "piped",
-        stderr: "piped",
-      }).spawn();
-      let text = "";
-      const pump = async (stream: ReadableStream<Uint8Array>) => {
-        for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-          if (text.length < 1_000_000) text += chunk;
-        }
-      };
-      const pumped = Promise.all([pump(child.stdout), pump(child.stderr)]);
-      const exited = child.status.then(async (status) => {
-        await pumped;
-        return status;
+      const child = spawn("go provider", command[0], command.slice(1), {
+        HTTPS_PROXY: emulator.proxyUrl,
+        SSL_CERT_FILE: emulator.caPath,
       });
       return {
         pid: child.pid,
         socketPath,
         spawnedAt,
-        exited,
-        output: () => text,
+        exited: child.exited,
+        output: child.output,
         async stop(signal: "SIGTERM" | "SIGKILL" = "SIGTERM") {
-          try {
-            child.kill(signal);
-          } catch {
-            // already exited
-          }
-          await exited;
+          child.kill(signal);
+          await child.exited;
           await Deno.remove(socketDir, { recursive: true }).catch(() => {});
         },
       };

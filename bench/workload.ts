@@ -75,7 +75,19 @@ export function secretCount(shape: WorkloadShape): number {
 
 /** The emulator seed: one vault readable by every identity of the run. */
 export function benchSeed(shape: WorkloadShape): Record<string, unknown> {
-  const names = identityNames(shape).all();
+  return vaultSeed(VAULT, identityNames(shape).all(), secretCount(shape), secretValue);
+}
+
+/**
+ * An emulator seed of service principals `names` that may all read the vault `vault` of
+ * `secrets` secrets, each with one version whose value is `valueOf(index)`.
+ */
+export function vaultSeed(
+  vault: string,
+  names: readonly string[],
+  secrets: number,
+  valueOf: (index: number) => string,
+): Record<string, unknown> {
   return {
     tokenLifetimeSeconds: 3599,
     defaultTenant: TENANT,
@@ -90,13 +102,13 @@ export function benchSeed(shape: WorkloadShape): Record<string, unknown> {
       };
     }),
     vaults: [{
-      name: VAULT,
+      name: vault,
       cloud: "AzurePublicCloud",
       tenant: TENANT,
       readers: names,
-      secrets: Array.from({ length: secretCount(shape) }, (_, i) => ({
+      secrets: Array.from({ length: secrets }, (_, i) => ({
         name: secretName(i),
-        versions: [{ version: (i + 1).toString(16).padStart(32, "0"), value: secretValue(i) }],
+        versions: [{ version: (i + 1).toString(16).padStart(32, "0"), value: valueOf(i) }],
       })),
     }],
   };
