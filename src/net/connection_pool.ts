@@ -20,7 +20,7 @@ export const MAX_SOCKETS_PER_ORIGIN = 64;
  * new connection while the old ones stay open; the stack trace also costs milliseconds per
  * request in a busy process. Every request through this agent is HTTPS: say so.
  */
-class PooledHttpsProxyAgent extends HttpsProxyAgent<string> {
+export class PooledHttpsProxyAgent extends HttpsProxyAgent<string> {
   override isSecureEndpoint(): boolean {
     return true;
   }

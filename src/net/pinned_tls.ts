@@ -4,7 +4,7 @@ import type { Agent as HttpAgent, ClientRequest, ClientRequestArgs } from "node:
 import { connect as tlsConnect, type ConnectionOptions, type TLSSocket } from "node:tls";
 import type { Duplex } from "node:stream";
 import { HttpsProxyAgent } from "https-proxy-agent";
-import { MAX_SOCKETS_PER_ORIGIN } from "./connection_pool.ts";
+import { MAX_SOCKETS_PER_ORIGIN, PooledHttpsProxyAgent } from "./connection_pool.ts";
 
 /**
  * How a TLS connection checks the server it reaches: the server name it sends (SNI) and checks
@@ -52,7 +52,7 @@ class PinnedTlsAgent extends HttpsAgent {
 }
 
 /** Tunnels through an HTTPS proxy (CONNECT), then opens TLS with the pinned server name and trust. */
-class PinnedTlsTunnelAgent extends HttpsProxyAgent<string> {
+class PinnedTlsTunnelAgent extends PooledHttpsProxyAgent {
   constructor(proxy: HttpsProxyAgent<string>, private readonly pinned: PinnedTls) {
     // The URL keeps any proxy credentials, so the tunnel authenticates as the SDK's would.
     super(proxy.proxy.href, {
@@ -60,11 +60,6 @@ class PinnedTlsTunnelAgent extends HttpsProxyAgent<string> {
       maxSockets: MAX_SOCKETS_PER_ORIGIN,
       headers: proxy.proxyHeaders,
     });
-  }
-
-  /** Every request through this agent is HTTPS (see PooledHttpsProxyAgent for why this is said). */
-  override isSecureEndpoint(): boolean {
-    return true;
   }
 
   // agent-base's connect options are the request's; the TLS options go into the upgrade of the
