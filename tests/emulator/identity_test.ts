@@ -2,13 +2,11 @@
 import assert from "node:assert/strict";
 import { withEmulator } from "../harness/emulator.ts";
 import { startEmulator } from "./emulator.ts";
-import { SP_APP, tokenForm, VM_USER, WI_APP } from "./test_support.ts";
+import { assertionPoster, SP_APP, TOKEN_URL, tokenForm, VM_USER } from "./test_support.ts";
 import { TENANT } from "../harness/spc.ts";
 import { serviceAccountJwt } from "../harness/service_account.ts";
 
 const LOGIN = "https://login.microsoftonline.com";
-const TOKEN_URL = `${LOGIN}/${TENANT}/oauth2/v2.0/token`;
-const ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
 Deno.test("Entra: client secret success, wrong secret, unknown client, unknown tenant", async () => {
   await withEmulator(async (emu, fetch) => {
@@ -54,15 +52,7 @@ Deno.test("Entra: client secret success, wrong secret, unknown client, unknown t
 
 Deno.test("Entra: client assertions are checked for audience, expiry and subject", async () => {
   await withEmulator(async (emu, fetch) => {
-    const post = (assertion: string) =>
-      fetch(
-        TOKEN_URL,
-        tokenForm({
-          client_id: WI_APP.clientId,
-          client_assertion: assertion,
-          client_assertion_type: ASSERTION_TYPE,
-        }),
-      ).then(async (r) => ({ status: r.status, body: await r.json() }));
+    const post = assertionPoster(fetch);
     const sub = "system:serviceaccount:default:workload-sa";
     const good = await post(serviceAccountJwt({ sub }));
     assert.equal(good.status, 200);

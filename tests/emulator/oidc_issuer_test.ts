@@ -10,11 +10,8 @@ import { parse as parseYaml } from "yaml";
 import { defaultSeedPath, startEmulator } from "./emulator.ts";
 import { withEmulator } from "../harness/emulator.ts";
 import { serviceAccountJwt, WORKLOAD_SUBJECT } from "../harness/service_account.ts";
-import { TENANT } from "../harness/spc.ts";
-import { SP_APP, tokenForm, WI_APP } from "./test_support.ts";
+import { assertionPoster, SP_APP, TOKEN_URL, tokenForm } from "./test_support.ts";
 
-const TOKEN_URL = `https://login.microsoftonline.com/${TENANT}/oauth2/v2.0/token`;
-const ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 const ISSUER = "https://api-server.e2e.test";
 const SUBJECT = WORKLOAD_SUBJECT;
 
@@ -37,15 +34,7 @@ Deno.test("Entra: an assertion from a seeded OIDC issuer must carry a signature 
   const seed = parseYaml(await Deno.readTextFile(defaultSeedPath()));
   seed.oidcIssuers = [{ issuer: ISSUER, publicKeys: [pem(rsa.publicKey), pem(ec.publicKey)] }];
   await withEmulator(async (_emu, viaProxy) => {
-    const post = (assertion: string) =>
-      viaProxy(
-        TOKEN_URL,
-        tokenForm({
-          client_id: WI_APP.clientId,
-          client_assertion: assertion,
-          client_assertion_type: ASSERTION_TYPE,
-        }),
-      ).then(async (r) => ({ status: r.status, body: await r.json() }));
+    const post = assertionPoster(viaProxy);
     assert.equal((await post(signedAssertion(rsa.privateKey, "RS256"))).status, 200);
     assert.equal((await post(signedAssertion(ec.privateKey, "ES256"))).status, 200);
     const forged = await post(signedAssertion(other.privateKey, "RS256"));

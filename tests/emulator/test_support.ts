@@ -5,6 +5,7 @@
 import type { Emulator } from "./emulator.ts";
 import type { ProbeRequest, ProbeResult } from "./sdk_probe.ts";
 import { baseEnv } from "../harness/env.ts";
+import { TENANT } from "../harness/spc.ts";
 
 const PROBE = new URL("./sdk_probe.ts", import.meta.url);
 const REPO_ROOT = decodeURIComponent(new URL("../../", import.meta.url).pathname);
@@ -83,4 +84,26 @@ export function tokenForm(fields: Record<string, string>): RequestInit {
       ...fields,
     }).toString(),
   };
+}
+
+/** The seed tenant's Entra token endpoint. */
+export const TOKEN_URL = `https://login.microsoftonline.com/${TENANT}/oauth2/v2.0/token`;
+
+/**
+ * Posts a client assertion for workload identity's app to the token endpoint through `fetch`
+ * (the emulator's proxied fetch), and returns the status and the JSON body.
+ */
+export function assertionPoster(
+  fetch: (url: string, init: RequestInit) => Promise<Response>,
+  // deno-lint-ignore no-explicit-any
+): (assertion: string) => Promise<{ status: number; body: any }> {
+  return (assertion) =>
+    fetch(
+      TOKEN_URL,
+      tokenForm({
+        client_id: WI_APP.clientId,
+        client_assertion: assertion,
+        client_assertion_type: "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+      }),
+    ).then(async (response) => ({ status: response.status, body: await response.json() }));
 }
