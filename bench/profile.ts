@@ -5,7 +5,10 @@
  * inspector protocol gives the same .cpuprofile file, which Chrome DevTools opens.
  *
  *   deno run -A bench/profile.ts [--phase=startup|first-mount|warm|burst] [--out=/tmp/provider-profile]
- *     [--latency-ms=20] [--v8-flags=...] [--provider-arg=...]
+ *     [--latency-ms=20] [--v8-flags=...] [--provider-arg=...] [--allocations]
+ *
+ * `--allocations` (burst): the heap summary counts every byte allocated during the burst,
+ * garbage included, instead of what is live at the end.
  *
  * Prints self time per package (npm package, deno runtime, our src/) and the top functions,
  * the live heap per package at the end, and writes profile.cpuprofile and heap.json.
@@ -149,18 +152,29 @@ function summarizeCpu(profile: CpuProfile, top = 20): string {
   return lines.join("\n");
 }
 
-function summarizeHeap(root: HeapNode, top = 15): string {
+function summarizeHeap(root: HeapNode, title: string, top = 15): string {
   const packages = new Map<string, number>();
+  const functions = new Map<string, number>();
   const walk = (node: HeapNode) => {
     const pkg = packageOf(node.callFrame.url);
     packages.set(pkg, (packages.get(pkg) ?? 0) + node.selfSize);
+    const { functionName, url, lineNumber } = node.callFrame;
+    const name = `${functionName || "(anonymous)"}  ${
+      url.replace(/^.*node_modules\/|^file:\/\/.*?\/src\//, "")
+    }:${lineNumber + 1}`;
+    functions.set(name, (functions.get(name) ?? 0) + node.selfSize);
     node.children.forEach(walk);
   };
   walk(root);
   const total = [...packages.values()].reduce((a, b) => a + b, 0);
-  const lines = [`live heap (sampled, allocated by): ${(total / 1048576).toFixed(1)} MiB`];
+  const mib = (bytes: number) => `${(bytes / 1048576).toFixed(2).padStart(7)} MiB`;
+  const lines = [`${title}: ${(total / 1048576).toFixed(1)} MiB`];
   for (const [pkg, bytes] of [...packages].sort((a, b) => b[1] - a[1]).slice(0, top)) {
-    lines.push(`  ${(bytes / 1048576).toFixed(2).padStart(7)} MiB  ${pkg}`);
+    lines.push(`  ${mib(bytes)}  ${pkg}`);
+  }
+  lines.push(`${title}, top functions:`);
+  for (const [name, bytes] of [...functions].sort((a, b) => b[1] - a[1]).slice(0, top)) {
+    lines.push(`  ${mib(bytes)}  ${name}`);
   }
   return lines.join("\n");
 }
@@ -172,6 +186,7 @@ async function main() {
       phase: { type: "string", default: "first-mount" },
       variant: { type: "string", default: "shared" },
       "warm-bursts": { type: "string", default: "0" },
+      allocations: { type: "boolean", default: false },
       out: { type: "string", default: "/tmp/provider-profile" },
       "latency-ms": { type: "string", default: "20" },
       "v8-flags": { type: "string" },
@@ -242,6 +257,15 @@ async function main() {
       for (let i = 0; i < Number(values["warm-bursts"]); i++) {
         await driver.mounts(provider.socketPath, burstOf(shape, variant, 10), 110);
       }
+      if (values.allocations) {
+        // Every byte the burst allocates, garbage included: who makes the peak, not who survives it.
+        await inspector.send("HeapProfiler.stopSampling");
+        await inspector.send("HeapProfiler.startSampling", {
+          samplingInterval: 4096,
+          includeObjectsCollectedByMajorGC: true,
+          includeObjectsCollectedByMinorGC: true,
+        });
+      }
       await inspector.send("Profiler.start");
       // What of the burst's anonymous memory is V8's heap: its size sampled through the burst.
       const mib = (bytes: number) => (bytes / 1048576).toFixed(1);
@@ -276,7 +300,10 @@ async function main() {
     await Deno.writeTextFile(`${values.out}/profile.cpuprofile`, JSON.stringify(profile));
     await Deno.writeTextFile(`${values.out}/heap.json`, JSON.stringify(heap));
     console.log(summarizeCpu(profile));
-    console.log(summarizeHeap(heap.head));
+    const title = values.allocations && phase === "burst"
+      ? "allocated during the burst (sampled, garbage included), by"
+      : "live heap (sampled, allocated by)";
+    console.log(summarizeHeap(heap.head, title));
     console.log(
       `V8 heap used/total after GC: ${(usage.usedSize / 1048576).toFixed(1)} / ${
         (usage.totalSize / 1048576).toFixed(1)
