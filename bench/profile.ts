@@ -271,11 +271,18 @@ async function main() {
       const mib = (bytes: number) => (bytes / 1048576).toFixed(1);
       let heapPeak = { usedSize: 0, totalSize: 0 };
       let anonPeak = 0;
+      let externalPeak = 0;
       let sampling = true;
       const sampler = (async () => {
         while (sampling) {
           const usage = await inspector.send<{ usedSize: number; totalSize: number }>("Runtime.getHeapUsage");
           if (usage.totalSize > heapPeak.totalSize) heapPeak = usage;
+          // ArrayBuffers' backing stores (socket reads, TLS, Buffers) live outside V8's heap.
+          const { result } = await inspector.send<{ result: { value: number } }>("Runtime.evaluate", {
+            expression: "Deno.memoryUsage().external",
+            returnByValue: true,
+          });
+          externalPeak = Math.max(externalPeak, result.value);
           anonPeak = Math.max(anonPeak, treeMemory(provider.pid).anon);
           await new Promise((resolve) => setTimeout(resolve, 10));
         }
@@ -287,7 +294,8 @@ async function main() {
         `burst 110 × 5 (${variant}): wall ${batch.wall_ms.toFixed(0)} ms, errors ${
           batch.results.filter((result) => result.code !== "OK").length
         }, peak rss ${mib(treeMemory(provider.pid).hwm)} MiB, peak RssAnon ${mib(anonPeak)} MiB, ` +
-          `V8 heap at its largest ${mib(heapPeak.totalSize)} MiB (${mib(heapPeak.usedSize)} MiB used)`,
+          `V8 heap at its largest ${mib(heapPeak.totalSize)} MiB (${mib(heapPeak.usedSize)} MiB used), ` +
+          `external (ArrayBuffers) at most ${mib(externalPeak)} MiB`,
       );
     }
     const { profile } = await inspector.send<{ profile: CpuProfile }>("Profiler.stop");
