@@ -1,5 +1,6 @@
 import type { AccessToken, GetTokenOptions, TokenCredential } from "@azure/identity";
 import { tokenRequestKey } from "../cache/keys.ts";
+import { abortSignalOf } from "../concurrency/abort_signal.ts";
 import { InFlight } from "../concurrency/in_flight.ts";
 
 /**
@@ -17,13 +18,10 @@ export class SharedTokenCredential implements TokenCredential {
   getToken(scopes: string | string[], options: GetTokenOptions = {}): Promise<AccessToken | null> {
     const key = tokenRequestKey({ scopes, ...options });
     const { abortSignal, ...shared } = options;
-    // The SDKs pass the request's AbortSignal; the type only promises AbortSignalLike.
     return this.#pending.run(
       key,
-      (abortSignal as AbortSignal | undefined) ?? NEVER,
+      abortSignalOf(abortSignal),
       (signal) => this.inner.getToken(scopes, { ...shared, abortSignal: signal }),
     );
   }
 }
-
-const NEVER = new AbortController().signal;

@@ -1,3 +1,4 @@
+import { abortSignalOf } from "../concurrency/abort_signal.ts";
 import type { Throttles } from "../concurrency/throttle.ts";
 import type { AdditionalPolicy } from "./connection_pool.ts";
 
@@ -11,9 +12,6 @@ const THROTTLED_TRIES = 4;
 
 /** The headers by which the SDK's retry policy would retry a 429 itself. */
 const RETRY_HEADERS = ["retry-after", "retry-after-ms", "x-ms-retry-after-ms"];
-
-/** A signal that never fires, for requests sent without one. */
-const NEVER = new AbortController().signal;
 
 /** The service endpoint a request goes to, as the governor counts them. */
 export type EndpointOf = (url: URL) => string;
@@ -44,7 +42,7 @@ export function throttlePolicy(throttles: Throttles, endpointOf: EndpointOf): Ad
       name: "throttlePolicy",
       async sendRequest(request, next) {
         const host = endpointOf(new URL(request.url));
-        const signal = (request.abortSignal as AbortSignal | undefined) ?? NEVER;
+        const signal = abortSignalOf(request.abortSignal);
         for (let tries = 1;; tries++) {
           const release = await throttles.admit(host, signal);
           let response;
