@@ -8,6 +8,7 @@ import { describeAzureError, DescribedError, describeThrottle, ThrottledError } 
 import { guardDeadline, type ThrottleGuard } from "../keyvault/throttle_guard.ts";
 import { ObjectError } from "./object_error.ts";
 import { VaultAccess, VaultClients } from "../keyvault/vault_clients.ts";
+import { vaultEndpoint } from "../net/throttle_policy.ts";
 import { objectVaultUrl } from "../config/mount_config.ts";
 import { ObjectFormatError, type OutputFile } from "../objects/object_type.ts";
 import { type MountReads, ObjectReader } from "./object_reader.ts";
@@ -112,13 +113,14 @@ export class Mounter {
     // All or nothing: once one object failed, the others' work (a token endpoint that is
     // down, asked once per object in turn) only delays the answer.
     const failed = new AbortController();
-    const throttle = this.#throttleGuard(plan, signal);
+    const vaults = this.#vaultsOf(plan);
+    const throttle = this.#throttleGuard(plan, vaults, signal);
     const objectSignal = AbortSignal.any([signal, failed.signal, throttle.signal]);
     const outputs = await mapLimited(
       plan.objects,
       this.deps.options.objectConcurrency,
-      (object) =>
-        this.#mountObject(plan, this.#vaultOf(plan, object), object, objectSignal, reads).catch((error) => {
+      (object, i) =>
+        this.#mountObject(plan, vaults[i], object, objectSignal, reads).catch((error) => {
           failed.abort(error);
           throw error;
         }),
@@ -146,9 +148,9 @@ export class Mounter {
    * keyvaultName) and of its identity's Entra authority, so that a throttle outlasting the
    * mount's deadline fails it at once.
    */
-  #throttleGuard(plan: MountPlan, signal: AbortSignal): ThrottleGuard {
+  #throttleGuard(plan: MountPlan, objectVaults: readonly VaultAccess[], signal: AbortSignal): ThrottleGuard {
     const vaultHosts = new Set(
-      plan.objects.map((object) => new URL(objectVaultUrl(plan.config, object.spec)).host),
+      [...new Set(objectVaults)].map((vault) => vaultEndpoint(new URL(vault.vaultUrl))),
     );
     const vaults = [...vaultHosts].map((endpoint) => ({
       service: "Key Vault" as const,
@@ -257,9 +259,18 @@ export class Mounter {
     return { files, versions };
   }
 
-  /** The clients of the object's vault: its own keyvaultName's, or the class's. */
-  #vaultOf(plan: MountPlan, object: PlannedObject): VaultAccess {
-    return this.#vaults.access(objectVaultUrl(plan.config, object.spec), plan.identity);
+  /**
+   * The clients of each object's vault (its own keyvaultName's, or the class's), in the order of
+   * the plan's objects: one VaultAccess per distinct vault of the mount.
+   */
+  #vaultsOf(plan: MountPlan): VaultAccess[] {
+    const byUrl = new Map<string, VaultAccess>();
+    return plan.objects.map((object) => {
+      const url = objectVaultUrl(plan.config, object.spec);
+      let vault = byUrl.get(url);
+      if (!vault) byUrl.set(url, vault = this.#vaults.access(url, plan.identity));
+      return vault;
+    });
   }
 
   /**
