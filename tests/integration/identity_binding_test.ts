@@ -60,6 +60,12 @@ async function withWorld(
   }
 }
 
+/** The flags that point the provider at the emulated cluster's token proxy, by its URL and server name. */
+const clusterProxyFlags = (emulator: Emulator): string[] => [
+  `--token-proxy-url=${emulator.aksCluster.tokenProxyUrl}`,
+  `--sni-name=${emulator.aksCluster.sniName}`,
+];
+
 const inCluster = (() => {
   try {
     return Deno.statSync(CA_FILE).isFile;
@@ -75,12 +81,7 @@ Deno.test({
   ignore,
   async fn() {
     await withWorld(
-      (
-        emulator,
-      ) => [
-        `--token-proxy-url=${emulator.aksCluster.tokenProxyUrl}`,
-        `--sni-name=${emulator.aksCluster.sniName}`,
-      ],
+      clusterProxyFlags,
       async ({ emulator, client }) => {
         const first = await client.mount(request(binding()));
         assert.equal(text(first.files[0].contents), "public");
@@ -247,12 +248,7 @@ Deno.test({
   ignore,
   async fn(t) {
     await withWorld(
-      (
-        emulator,
-      ) => [
-        `--token-proxy-url=${emulator.aksCluster.tokenProxyUrl}`,
-        `--sni-name=${emulator.aksCluster.sniName}`,
-      ],
+      clusterProxyFlags,
       async ({ emulator, client }) => {
         await t.step("a token for another audience is refused by the proxy", async () => {
           // Filed under the binding audience but minted for workload identity's: only the proxy can tell.
