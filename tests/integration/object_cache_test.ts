@@ -11,6 +11,7 @@ import { text } from "../harness/bytes.ts";
 import { providerClient } from "../harness/grpc_client.ts";
 import { mountRequest, type ObjectEntry } from "../harness/spc.ts";
 import { freePort } from "../harness/net.ts";
+import { until } from "../harness/wait.ts";
 import { parseExposition } from "../ops/metrics_text.ts";
 import { SEED, SEEDED_VALUES, SP, startWorld } from "./fixtures.ts";
 
@@ -98,11 +99,11 @@ Deno.test("object cache: entries expire after the TTL, pinned versions too; a ve
       status: 403,
       body: DISABLED,
     });
-    let error: ServiceError | undefined;
-    while (!error) {
-      error = await mount().then(() => undefined, (e: ServiceError) => e);
-      if (!error) await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    const error = await until(
+      () => mount().then(() => undefined, (e: ServiceError) => e),
+      "a remount that asks Key Vault again",
+      { intervalMs: 100 },
+    );
     // …but once the TTL has passed, Key Vault is asked again and the mount fails as it should.
     assert.equal(error.code, 7, error.details);
     assert.match(error.details, /Operation get is not allowed on a disabled secret/);
@@ -128,12 +129,13 @@ Deno.test("object cache: entries expire after the TTL, pinned versions too; a ve
       status: 403,
       body: DISABLED,
     });
-    let pinnedError: ServiceError | undefined;
-    while (!pinnedError) {
-      pinnedError = await client.mount(mountRequest({ objects: pinned, secrets: SP, podUid: "pod-2" }))
-        .then(() => undefined, (e: ServiceError) => e);
-      if (!pinnedError) await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    const pinnedError = await until(
+      () =>
+        client.mount(mountRequest({ objects: pinned, secrets: SP, podUid: "pod-2" }))
+          .then(() => undefined, (e: ServiceError) => e),
+      "a remount of the pinned version that asks Key Vault again",
+      { intervalMs: 100 },
+    );
     assert.equal(pinnedError.code, 7, pinnedError.details);
     assert.match(
       pinnedError.details,

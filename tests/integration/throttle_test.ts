@@ -12,6 +12,7 @@ import { text } from "../harness/bytes.ts";
 import { providerClient } from "../harness/grpc_client.ts";
 import { mountRequest } from "../harness/spc.ts";
 import { freePort } from "../harness/net.ts";
+import { until } from "../harness/wait.ts";
 import { parseExposition } from "../ops/metrics_text.ts";
 import { SEED, SP, startWorld, TENANT } from "./fixtures.ts";
 
@@ -216,10 +217,11 @@ Deno.test("throttle: a 429 from Entra with Retry-After holds back every token re
       times: 1,
     });
     const first = client.mount(podMount(0), { deadlineMs: 60_000 });
-    for (let i = 0; tokenRequests().every((r) => r.endedAt === undefined); i++) {
-      assert.ok(i < 400, "the first token request was answered");
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
+    await until(
+      () => tokenRequests().some((r) => r.endedAt !== undefined),
+      "the answer to the first token request",
+      { intervalMs: 25 },
+    );
     // Another identity of the same tenant, while the authority throttles: it waits too.
     const second = client.mount(podMount(1), { deadlineMs: 60_000 });
     const results = await Promise.all([first, second]);
